@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Installs dependencies when node_modules is missing or older than the lockfile, so that
+// `npm start` and `npm test` work on a fresh clone. Uses only Node built-ins: it runs before
+// anything else is installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const lockfile = join(root, 'package-lock.json');
+const installedMarker = join(root, 'node_modules', '.package-lock.json');
+
+function needsInstall() {
+  if (!existsSync(installedMarker)) return true;
+  if (!existsSync(lockfile)) return false;
+  return statSync(installedMarker).mtimeMs < statSync(lockfile).mtimeMs;
+}
+
+if (needsInstall()) {
+  const env = { ...process.env };
+  // Native addons (better-sqlite3) build against the system's Node headers when no prebuilt
+  // binary can be downloaded; onnxruntime-node's own install step downloads and must be skipped.
+  if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
+  env.ONNXRUNTIME_NODE_INSTALL ??= 'skip';
+  env.ONNXRUNTIME_NODE_INSTALL_CUDA ??= 'skip';
+  const command = existsSync(lockfile) ? 'ci' : 'install';
+  process.stderr.write(`modelgate: installing dependencies (npm ${command}); the first run builds native modules and takes a minute or two\n`);
+  const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { cwd: root, env, stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write(`modelgate: npm ${command} failed (exit ${result.status ?? result.signal})\n`);
+    process.exit(result.status ?? 1);
+  }
+}
