@@ -1,0 +1,66 @@
+/**
+ * buildApp(ctx): the Fastify application, without listening, so tests drive it with inject()
+ * and the CLI puts it on a socket. Routes are grouped by resource; the bearer-key check and
+ * rate limit apply to the authenticated group only.
+ */
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { LocalBlobStore } from '../blobs/local/local-blob-store.ts';
+import type { Context } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { JobService } from '../jobs/job-service.ts';
+import { installAuth } from './auth.ts';
+import { installErrorHandlers } from './error-handler.ts';
+import { installJsonParser } from './json-body.ts';
+import { blobRoutes } from './routes/blobs.ts';
+import { modelRoutes } from './routes/models.ts';
+import { requestRoutes } from './routes/requests.ts';
+import { systemRoutes } from './routes/system.ts';
+import { errorEnvelopeSchema } from './schemas.ts';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function buildApp(ctx: Context): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ component: 'api' }) as FastifyBaseLogger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    // Our own request id, or the caller's when it sent a sane one, echoed on every response.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // A line per request only at debug level: at thousands of polls a second it is noise.
+    logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addSchema(errorEnvelopeSchema);
+  installJsonParser(app);
+  installErrorHandlers(app);
+
+  const jobs = new JobService(ctx);
+  await app.register(systemRoutes(ctx));
+  if (ctx.blobs instanceof LocalBlobStore) await app.register(blobRoutes(ctx.blobs));
+
+  await app.register(async (authed) => {
+    installAuth(authed, ctx.store);
+    if (ctx.config.rateLimitPerMinute > 0) {
+      await authed.register(rateLimit, {
+        max: ctx.config.rateLimitPerMinute,
+        timeWindow: 60_000,
+        hook: 'preHandler',
+        keyGenerator: (request) => request.apiKey?.id ?? request.ip,
+        errorResponseBuilder: (_request, context) =>
+          new ApiError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
+            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+          }),
+      });
+    }
+    await authed.register(modelRoutes(ctx, jobs));
+    await authed.register(requestRoutes(jobs));
+  });
+  return app;
+}

@@ -1,0 +1,57 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same route schemas the server validates and
+ * serialises with, plus one submit operation per catalog model with that model's input schema.
+ */
+import type { Catalog } from '../catalog/catalog.ts';
+import { ERROR_CATALOG } from '../errors.ts';
+import * as s from './schemas.ts';
+
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const errorRef = { $ref: '#/components/schemas/ErrorEnvelope' };
+
+function errors(statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const codes = Object.values(ERROR_CATALOG).filter((e) => e.status === status);
+      return [String(status), { description: codes.map((e) => `${e.code}: ${e.meaning}`).join(' '), ...json(errorRef) }];
+    }),
+  );
+}
+
+const requestIdParam = { name: 'request_id', in: 'path', required: true, schema: { type: 'string' } };
+
+export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string, unknown> {
+  const { $id: _id, ...errorEnvelope } = s.errorEnvelopeSchema;
+  const paths: Record<string, unknown> = {
+    '/v1/models': { get: { summary: 'List the catalog', operationId: 'listModels', responses: { 200: { description: 'The models', ...json(s.modelListSchema) }, ...errors([401]) } } },
+    '/v1/requests/{request_id}/status': {
+      get: { summary: 'Check request status', operationId: 'getStatus', parameters: [requestIdParam], responses: { 200: { description: 'Current state', ...json(s.statusResponseSchema) }, ...errors([401, 404, 429]) } },
+    },
+    '/v1/requests/{request_id}/result': {
+      get: { summary: 'Retrieve request result', operationId: 'getResult', parameters: [requestIdParam], responses: { 200: { description: 'Outputs once finished, else the current state', ...json(s.resultResponseSchema) }, ...errors([401, 404, 429]) } },
+    },
+    '/v1/requests/{request_id}/cancel': {
+      post: { summary: 'Cancel a queued request', operationId: 'cancelRequest', parameters: [requestIdParam], responses: { 200: { description: 'cancelled, or not_cancellable once running or finished', ...json(s.cancelResponseSchema) }, ...errors([401, 404, 429]) } },
+    },
+  };
+  for (const model of catalog.models) {
+    paths[`/v1/models/${model.id}`] = {
+      get: { summary: `Describe ${model.displayName}`, tags: [model.id], responses: { 200: { description: 'Model with its schemas', ...json(s.modelDetailSchema) }, ...errors([401]) } },
+      post: {
+        summary: `Submit a ${model.displayName} request`,
+        description: model.description,
+        tags: [model.id],
+        requestBody: { required: true, ...json(model.inputSchema) },
+        responses: { 200: { description: 'Accepted; poll status_url', ...json(s.submitResponseSchema) }, ...errors([400, 401, 413, 422, 429]) },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'ModelGate (RunComfy-compatible Model API)', version: '1' },
+    servers: [{ url: publicUrl }],
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { ErrorEnvelope: errorEnvelope } },
+    paths,
+  };
+}

@@ -1,0 +1,40 @@
+/** The catalog (GET) and job submission (POST), both under /v1/models/<model id with slashes>. */
+import type { FastifyInstance } from 'fastify';
+import type { Context } from '../../context.ts';
+import { ApiError } from '../../errors.ts';
+import type { JobService } from '../../jobs/job-service.ts';
+import { ownerOf } from '../auth.ts';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../json-depth.ts';
+import { errorResponses, modelDetailSchema, modelListSchema, submitResponseSchema } from '../schemas.ts';
+
+export function modelRoutes(ctx: Context, jobs: JobService) {
+  const summary = (id: string) => {
+    const model = ctx.catalog.get(id)!;
+    const route = ctx.engines.route(id);
+    return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined };
+  };
+
+  return async function register(app: FastifyInstance): Promise<void> {
+    app.get('/v1/models', { schema: { response: { 200: modelListSchema, ...errorResponses([401]) } } }, async () => {
+      const models = ctx.catalog.models.map((model) => summary(model.id));
+      return { models, total: models.length };
+    });
+
+    app.get<{ Params: { '*': string } }>('/v1/models/*', { schema: { response: { 200: modelDetailSchema, ...errorResponses([400, 401]) } } }, async (request) => {
+      const model = ctx.catalog.get(request.params['*']);
+      if (!model) throw new ApiError('unknown_model', `Unknown model id "${request.params['*']}". GET /v1/models lists the available models.`);
+      return { ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema };
+    });
+
+    app.post<{ Params: { '*': string }; Body: unknown }>(
+      '/v1/models/*',
+      { schema: { response: { 200: submitResponseSchema, ...errorResponses([400, 401, 413, 422, 429]) } } },
+      async (request) => {
+        if (exceedsDepth(request.body)) {
+          throw new ApiError('invalid_input', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`, { detail: [{ loc: ['body'], msg: `nesting deeper than ${MAX_JSON_DEPTH} levels`, type: 'too_deep' }] });
+        }
+        return jobs.submit(ownerOf(request), request.params['*'], request.body);
+      },
+    );
+  };
+}

@@ -1,0 +1,22 @@
+/** Status, result and cancel of one request; all scoped to the calling key. */
+import type { FastifyInstance } from 'fastify';
+import type { JobService } from '../../jobs/job-service.ts';
+import { ownerOf } from '../auth.ts';
+import { cancelResponseSchema, errorResponses, resultResponseSchema, statusResponseSchema } from '../schemas.ts';
+
+type ById = { Params: { request_id: string } };
+
+export function requestRoutes(jobs: JobService) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    const errors = errorResponses([401, 404, 429]);
+    app.get<ById>('/v1/requests/:request_id/status', { schema: { response: { 200: statusResponseSchema, ...errors } } }, (request) =>
+      jobs.status(ownerOf(request), request.params.request_id),
+    );
+    app.get<ById>('/v1/requests/:request_id/result', { schema: { response: { 200: resultResponseSchema, ...errors } } }, (request) =>
+      jobs.result(ownerOf(request), request.params.request_id),
+    );
+    app.post<ById>('/v1/requests/:request_id/cancel', { schema: { response: { 200: cancelResponseSchema, ...errors } } }, (request) =>
+      jobs.cancel(ownerOf(request), request.params.request_id),
+    );
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * API keys: `mg_` followed by 43 base62 characters (256 random bits). Only SHA-256 of the key is
+ * stored; a fast hash is right here because the key is random, not a password. The `prefix`
+ * (first 10 characters) is kept in the clear to tell keys apart in lists and logs.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { ApiError } from '../errors.ts';
+import type { ApiKeyRecord, Store } from '../store/store.ts';
+
+export const KEY_PREFIX = 'mg_';
+const KEY_BODY_LENGTH = 43;
+const KEY_PATTERN = /^mg_[0-9A-Za-z]{43}$/;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function base62(bytes: Buffer, length: number): string {
+  let value = BigInt(`0x${bytes.toString('hex')}`);
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    out = BASE62[Number(value % 62n)]! + out;
+    value /= 62n;
+  }
+  return out;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export interface NewApiKey {
+  /** The secret, shown once and never stored. */
+  key: string;
+  record: ApiKeyRecord;
+}
+
+export function generateApiKey(name: string, now: number = Date.now()): NewApiKey {
+  const key = KEY_PREFIX + base62(randomBytes(32), KEY_BODY_LENGTH);
+  return { key, record: { id: `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`, name, prefix: key.slice(0, 10), hash: hashApiKey(key), createdAt: now, revokedAt: null } };
+}
+
+export async function createApiKey(store: Store, name: string): Promise<NewApiKey> {
+  const created = generateApiKey(name);
+  await store.insertApiKey(created.record);
+  return created;
+}
+
+const UNAUTHORIZED_MESSAGE = 'Missing or invalid API key: send "Authorization: Bearer <key>" with an active key.';
+
+/**
+ * Resolves the key named by an Authorization header, or throws 401001. Every failure (no header,
+ * wrong scheme, malformed, unknown, revoked) gives the same answer, so probing learns nothing.
+ * The store is read on every request: revocation takes effect on the very next one.
+ */
+export async function authenticate(store: Store, header: string | undefined): Promise<ApiKeyRecord> {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const key = match?.[1];
+  if (!key || !KEY_PATTERN.test(key)) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+  const hash = hashApiKey(key);
+  const record = await store.findApiKeyByHash(hash);
+  // The lookup is by digest already; the constant-time compare keeps the final check from
+  // depending on how many leading bytes matched, whatever the backend's index does.
+  const matches = record !== undefined && timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'));
+  if (!record || !matches || record.revokedAt !== null) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+  return record;
+}

@@ -1,0 +1,23 @@
+/**
+ * The BlobStore seam: where output files live and the URL a client fetches them from. Local disk
+ * is the embedded backend; an S3-compatible backend implements the same interface with
+ * presigned URLs. Keys are paths like `outputs/<request id>/<attempt>-<token>/0.png`.
+ */
+import type { Readable } from 'node:stream';
+
+export type BlobSource = Buffer | Readable | { path: string };
+
+export interface BlobStore {
+  /** Stores a blob under a key, atomically: a reader sees the whole file or none of it. */
+  put(key: string, source: BlobSource, contentType: string): Promise<{ size: number }>;
+  /** The absolute URL a client can GET the blob from. */
+  url(key: string): string;
+  close(): Promise<void>;
+}
+
+const SAFE_KEY = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9][A-Za-z0-9._\/-]*$/;
+
+/** Keys are made by us, but a key that could climb out of the root is refused all the same. */
+export function assertSafeKey(key: string): void {
+  if (!SAFE_KEY.test(key) || key.includes('//')) throw new Error(`unsafe blob key: ${JSON.stringify(key)}`);
+}

@@ -1,0 +1,80 @@
+/**
+ * Compiles each model's input schema once with Ajv and turns its errors into the API's
+ * `detail` entries, each naming the field and saying why in words a client can act on.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorDetail } from '../errors.ts';
+import type { JsonSchema } from './types.ts';
+
+export type InputValidator = (input: unknown) => { ok: true; value: Record<string, unknown> } | { ok: false; detail: ErrorDetail[] };
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+  // The seeds' file rules ride on the schema; Ajv only has to know the keyword exists.
+  ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
+  return ajv;
+}
+
+function fieldPath(error: ErrorObject): Array<string | number> {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  if (error.keyword === 'required') path.push(String(error.params.missingProperty));
+  if (error.keyword === 'additionalProperties') path.push(String(error.params.additionalProperty));
+  return path;
+}
+
+function describe(error: ErrorObject): { msg: string; type: string } {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { msg: 'field required', type: 'missing' };
+    case 'additionalProperties':
+      return { msg: 'unknown field: not part of this model\'s input schema', type: 'extra_forbidden' };
+    case 'enum':
+      return { msg: `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, type: 'enum' };
+    case 'type':
+      return { msg: `must be of type ${String(p.type)}`, type: 'type' };
+    case 'maxLength':
+      return { msg: `must be at most ${String(p.limit)} characters`, type: 'max_length' };
+    case 'minLength':
+      return { msg: `must be at least ${String(p.limit)} characters`, type: 'min_length' };
+    case 'maximum':
+      return { msg: `must be less than or equal to ${String(p.limit)}`, type: 'less_than_equal' };
+    case 'minimum':
+      return { msg: `must be greater than or equal to ${String(p.limit)}`, type: 'greater_than_equal' };
+    case 'exclusiveMaximum':
+      return { msg: `must be less than ${String(p.limit)}`, type: 'less_than' };
+    case 'exclusiveMinimum':
+      return { msg: `must be greater than ${String(p.limit)}`, type: 'greater_than' };
+    default:
+      return { msg: error.message ?? 'is invalid', type: error.keyword };
+  }
+}
+
+/** Ajv reports `type` and then `enum`/bounds for one bad value; the first says it best. */
+function oneErrorPerField(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = JSON.stringify(fieldPath(error));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function compileInputValidator(ajv: Ajv, schema: JsonSchema): InputValidator {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (input) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { ok: false, detail: [{ loc: ['body'], msg: 'the request body must be a JSON object', type: 'type' }] };
+    }
+    // Defaults are applied to a copy: the caller's object is never changed behind its back.
+    const value = structuredClone(input) as Record<string, unknown>;
+    if (validate(value)) return { ok: true, value };
+    const detail = oneErrorPerField(validate.errors ?? []).map((error) => ({ loc: ['body', ...fieldPath(error)], ...describe(error) }));
+    return { ok: false, detail };
+  };
+}

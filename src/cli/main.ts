@@ -1,0 +1,64 @@
+/** The `modelgate` command: serve | worker | keys | run | migrate. */
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../config.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { keysCommand, UsageError } from './keys.ts';
+import { runCommand } from './run.ts';
+import { serve, worker } from './serve.ts';
+
+const HELP = `modelgate: a self-hosted, RunComfy-compatible model API
+
+  modelgate serve                      API on HOST:PORT plus MODELGATE_WORKERS in-process workers
+  modelgate worker                     workers only (MODELGATE_WORKERS slots, at least 1)
+  modelgate keys create --name NAME    create an API key; prints only the key
+  modelgate keys list                  list keys (prefixes only)
+  modelgate keys revoke ID             revoke a key; effective on its next request
+  modelgate run MODEL_ID [--input JSON] [--FIELD VALUE ...] [--out DIR] [--url URL] [--key KEY]
+                                       submit a job, wait, download its outputs
+  modelgate migrate                    create or upgrade the database, then exit
+
+Configuration comes from the environment (HOST, PORT, MODELGATE_DATA_DIR, MODELGATE_PUBLIC_URL,
+MODELGATE_WORKERS, MODELGATE_CONFIG, ...); see README.md.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'worker':
+      await worker(config);
+      return -1;
+    case 'keys':
+      await keysCommand(config, args);
+      return 0;
+    case 'run':
+      return runCommand(config, args);
+    case 'migrate': {
+      const store = await SqliteStore.open({ path: join(config.dataDir, 'modelgate.db'), synchronous: config.sqliteSynchronous });
+      await store.close();
+      process.stdout.write(`database at ${config.dataDir} is up to date\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve and worker keep running until a signal; everything else exits with its code.
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof UsageError) process.stderr.write(`modelgate: ${error.message}\n`);
+    else process.stderr.write(`modelgate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,186 @@
+/**
+ * Configuration: environment variables for the common settings, plus an optional JSON or YAML
+ * file (MODELGATE_CONFIG) for what does not fit in a variable, chiefly engines and model routes.
+ * Every default is written once, in DEFAULTS; every error names the setting that is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+
+export interface EngineConfig {
+  type: string;
+  [option: string]: unknown;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Base of every URL we hand out (status, result, cancel, outputs). No trailing slash. */
+  publicUrl: string;
+  dataDir: string;
+  /** In-process worker concurrency; 0 runs the API alone. */
+  workers: number;
+  logLevel: string;
+  bodyLimitBytes: number;
+  leaseMs: number;
+  maxAttempts: number;
+  sweepIntervalMs: number;
+  /** How often an idle worker looks for work it was not told about (other processes' submits). */
+  pollIntervalMs: number;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Per-key request budget per minute; 0 disables rate limiting. */
+  rateLimitPerMinute: number;
+  engines: Record<string, EngineConfig>;
+  /** Route overrides: model id → engine name. Models not listed use their catalog default. */
+  models: Record<string, { engine: string }>;
+  configFile: string | undefined;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  workers: 2,
+  logLevel: 'info',
+  bodyLimitBytes: 1024 * 1024,
+  leaseMs: 30_000,
+  maxAttempts: 3,
+  sweepIntervalMs: 5_000,
+  pollIntervalMs: 1_000,
+  sqliteSynchronous: 'FULL',
+  rateLimitPerMinute: 0,
+  // The engines every install has; catalog entries name one of these as their default.
+  engines: { builtin: { type: 'builtin' }, onnx: { type: 'onnx' } },
+} as const satisfies Partial<Config>;
+
+export class ConfigError extends Error {
+  constructor(setting: string, problem: string) {
+    super(`invalid configuration: ${setting} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function choiceSetting<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim() as T;
+  if (!choices.includes(value)) throw new ConfigError(name, `must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function publicUrlSetting(env: Env, host: string, port: number): string {
+  const raw = env.MODELGATE_PUBLIC_URL;
+  if (raw === undefined || raw === '') {
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return `http://${shownHost}:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('MODELGATE_PUBLIC_URL', `must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('MODELGATE_PUBLIC_URL', `must use http or https, got ${url.protocol}`);
+  }
+  if (url.search || url.hash) throw new ConfigError('MODELGATE_PUBLIC_URL', 'must not carry a query or fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+const FILE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    engines: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { type: 'string', minLength: 1 } },
+      },
+    },
+    models: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['engine'],
+        additionalProperties: false,
+        properties: { engine: { type: 'string', minLength: 1 } },
+      },
+    },
+  },
+} as const;
+
+interface FileConfig {
+  engines?: Record<string, EngineConfig>;
+  models?: Record<string, { engine: string }>;
+}
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('MODELGATE_CONFIG', `names a file that cannot be read: ${path} (${(error as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('MODELGATE_CONFIG', `(${path}) is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  const validate = new Ajv({ allErrors: true }).compile<FileConfig>(FILE_SCHEMA);
+  if (!validate(parsed ?? {})) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+      return `${where} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`;
+    });
+    throw new ConfigError('MODELGATE_CONFIG', `(${path}): ${problems.join('; ')}`);
+  }
+  return (parsed ?? {}) as FileConfig;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = (env.HOST ?? '').trim() || DEFAULTS.host;
+  const port = integerSetting(env, 'PORT', DEFAULTS.port, 0, 65535);
+  const configFile = env.MODELGATE_CONFIG ? resolve(env.MODELGATE_CONFIG) : undefined;
+  const file = configFile ? readConfigFile(configFile) : {};
+  const engines: Record<string, EngineConfig> = { ...structuredClone(DEFAULTS.engines), ...file.engines };
+  const models = file.models ?? {};
+  for (const [modelId, route] of Object.entries(models)) {
+    if (!engines[route.engine]) {
+      throw new ConfigError('MODELGATE_CONFIG', `routes model ${modelId} to engine "${route.engine}", which is not defined under "engines" (defined: ${Object.keys(engines).join(', ')})`);
+    }
+  }
+  const leaseMs = integerSetting(env, 'MODELGATE_LEASE_MS', DEFAULTS.leaseMs, 100, 24 * 3600_000);
+  return {
+    host,
+    port,
+    publicUrl: publicUrlSetting(env, host, port),
+    dataDir: resolve((env.MODELGATE_DATA_DIR ?? '').trim() || DEFAULTS.dataDir),
+    workers: integerSetting(env, 'MODELGATE_WORKERS', DEFAULTS.workers, 0, 256),
+    logLevel: choiceSetting(env, 'MODELGATE_LOG_LEVEL', DEFAULTS.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    bodyLimitBytes: integerSetting(env, 'MODELGATE_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 1024 ** 3),
+    leaseMs,
+    maxAttempts: integerSetting(env, 'MODELGATE_MAX_ATTEMPTS', DEFAULTS.maxAttempts, 1, 100),
+    sweepIntervalMs: integerSetting(env, 'MODELGATE_SWEEP_INTERVAL_MS', Math.min(DEFAULTS.sweepIntervalMs, leaseMs), 10, 3600_000),
+    pollIntervalMs: integerSetting(env, 'MODELGATE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10, 3600_000),
+    sqliteSynchronous: choiceSetting(env, 'MODELGATE_SQLITE_SYNCHRONOUS', DEFAULTS.sqliteSynchronous, ['FULL', 'NORMAL']),
+    rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
+    engines,
+    models,
+    configFile,
+  };
+}

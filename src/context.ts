@@ -1,0 +1,54 @@
+/**
+ * Everything a process needs, built once from the configuration and passed explicitly:
+ * no module-level singletons. `close()` releases it all in reverse order of creation.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { BlobStore } from './blobs/blob-store.ts';
+import { LocalBlobStore } from './blobs/local/local-blob-store.ts';
+import { type Catalog, loadCatalog } from './catalog/catalog.ts';
+import type { Config } from './config.ts';
+import type { Engine } from './engines/engine.ts';
+import { EngineRegistry } from './engines/registry.ts';
+import { createLogger } from './logger.ts';
+import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface Context {
+  config: Config;
+  log: Logger;
+  store: Store;
+  blobs: BlobStore;
+  catalog: Catalog;
+  engines: EngineRegistry;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  log?: Logger;
+  store?: Store;
+  catalog?: Catalog;
+  /** Engines by name, replacing configured engines of the same name. */
+  engines?: Record<string, Engine>;
+}
+
+export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const catalog = overrides.catalog ?? loadCatalog();
+  const store = overrides.store ?? (await SqliteStore.open({ path: join(config.dataDir, 'modelgate.db'), synchronous: config.sqliteSynchronous }));
+  const blobs = new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
+  const engines = await EngineRegistry.create(config, catalog, log, overrides.engines);
+  return {
+    config,
+    log,
+    store,
+    blobs,
+    catalog,
+    engines,
+    async close() {
+      await engines.close();
+      await blobs.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The Engine seam: what runs a model. An engine gets the job's defaulted input and its resolved
+ * file inputs, reports progress, honours the abort signal, and returns output files. It never
+ * touches the store, the queue or HTTP routing; the worker does all of that around it.
+ */
+import type { Logger } from 'pino';
+import type { FileKind } from '../catalog/types.ts';
+
+/** A file input after the worker fetched and measured it: always a local file. */
+export interface ResolvedFile {
+  path: string;
+  kind: FileKind;
+  contentType: string;
+  sizeBytes: number;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+}
+
+export interface EngineJob {
+  requestId: string;
+  modelId: string;
+  attempt: number;
+  input: Record<string, unknown>;
+  files: Record<string, ResolvedFile>;
+}
+
+export interface EngineRunContext {
+  /** Fires when the job must stop: lost lease, shutdown. Engines stop promptly and throw. */
+  signal: AbortSignal;
+  /** Progress from 0 to 1; the worker throttles what it writes. */
+  progress(fraction: number): void;
+  /** A private scratch directory for this attempt, removed afterwards. */
+  workDir: string;
+  log: Logger;
+}
+
+export interface EngineOutput {
+  kind: 'image' | 'video';
+  contentType: string;
+  /** File extension without the dot, e.g. `png`, `mp4`. */
+  extension: string;
+  data: Buffer | { path: string };
+}
+
+export interface Engine {
+  readonly name: string;
+  readonly type: string;
+  run(job: EngineJob, context: EngineRunContext): Promise<EngineOutput[]>;
+  close?(): Promise<void>;
+}
+
+/**
+ * An error an engine throws on purpose: its `type` and message reach the client's result as
+ * `error: {type, message}`. Anything else thrown becomes `engine_error` with its message.
+ */
+export class EngineError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}

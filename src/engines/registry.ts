@@ -1,0 +1,81 @@
+/**
+ * Builds the configured engines once per process and answers "which engine runs this model?".
+ * An engine that cannot start (unknown type, not in this build, bad options) is recorded with
+ * the reason, so jobs routed to it fail with `engine_unavailable` and a message saying how to
+ * fix the configuration, instead of the whole server refusing to start.
+ */
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Config, EngineConfig } from '../config.ts';
+import type { Engine } from './engine.ts';
+import { createModuleEngine } from './module/module-engine.ts';
+
+type EngineFactory = (name: string, options: EngineConfig, context: { baseDir: string; log: Logger }) => Promise<Engine>;
+
+/** Engine types this build can construct. */
+const FACTORIES: Record<string, EngineFactory> = {
+  module: (name, options, { baseDir, log }) => createModuleEngine(name, options, baseDir, log),
+};
+
+/** Engine types that are part of the design but not yet in this build; named so the error can say so. */
+const PLANNED_TYPES = new Set(['builtin', 'onnx', 'comfyui', 'upstream']);
+
+export type Route = { engineName: string; engine: Engine } | { engineName: string; engine?: undefined; reason: string };
+
+export class EngineRegistry {
+  private constructor(
+    private readonly engines: Map<string, Engine>,
+    private readonly unavailable: Map<string, string>,
+    private readonly routes: Map<string, string>,
+  ) {}
+
+  /** `provided` engines (by name) replace configured ones: used by tests and embedders. */
+  static async create(config: Config, catalog: Catalog, log: Logger, provided: Record<string, Engine> = {}): Promise<EngineRegistry> {
+    const engines = new Map<string, Engine>(Object.entries(provided));
+    const unavailable = new Map<string, string>();
+    const baseDir = config.configFile ? dirname(config.configFile) : process.cwd();
+    for (const [name, options] of Object.entries(config.engines)) {
+      if (engines.has(name)) continue;
+      const factory = FACTORIES[options.type];
+      if (!factory) {
+        unavailable.set(name, PLANNED_TYPES.has(options.type)
+          ? `engine type "${options.type}" is not available in this build`
+          : `engine type "${options.type}" is unknown (known types: ${Object.keys(FACTORIES).join(', ')})`);
+        continue;
+      }
+      try {
+        engines.set(name, await factory(name, options, { baseDir, log: log.child({ engine: name }) }));
+      } catch (error) {
+        unavailable.set(name, `engine "${name}" failed to start: ${(error as Error).message}`);
+        log.error({ engine: name, err: error }, 'engine failed to start; jobs routed to it will fail with engine_unavailable');
+      }
+    }
+    const routes = new Map(catalog.models.map((model) => [model.id, config.models[model.id]?.engine ?? model.defaultEngine]));
+    return new EngineRegistry(engines, unavailable, routes);
+  }
+
+  route(modelId: string): Route {
+    const engineName = this.routes.get(modelId) ?? '(none)';
+    const engine = this.engines.get(engineName);
+    if (engine) return { engineName, engine };
+    const why = this.unavailable.get(engineName) ?? `no engine named "${engineName}" is configured`;
+    return {
+      engineName,
+      reason: `Model ${modelId} is routed to engine "${engineName}", which is unavailable: ${why}. ` +
+        `Route it to a working engine in the MODELGATE_CONFIG file, e.g. {"engines": {"gpu": {"type": "comfyui", ...}}, "models": {"${modelId}": {"engine": "gpu"}}}; see docs/engines.md.`,
+    };
+  }
+
+  /** A line per engine for the start-up log and /healthz. */
+  describe(): Array<{ name: string; type: string; available: boolean; reason?: string }> {
+    return [
+      ...[...this.engines.values()].map((engine) => ({ name: engine.name, type: engine.type, available: true })),
+      ...[...this.unavailable.entries()].map(([name, reason]) => ({ name, type: 'unavailable', available: false, reason })),
+    ];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.engines.values()].map((engine) => engine.close?.()));
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The API's error catalogue: every code a client can see, its HTTP status and its meaning.
+ * Numbering follows RunComfy's (six digits, HTTP status first). docs/api.md lists the same
+ * table and test/errors-doc.test.ts checks that the two agree.
+ */
+export const ERROR_CATALOG = {
+  unknown_model: { code: 400001, status: 400, meaning: 'The model id is not in the catalog.' },
+  unauthorized: { code: 401001, status: 401, meaning: 'The API key is missing, malformed, unknown or revoked.' },
+  not_found: { code: 404001, status: 404, meaning: 'No such request id for this API key (or no such route).' },
+  body_too_large: { code: 413001, status: 413, meaning: 'The request body is larger than the configured limit.' },
+  invalid_input: { code: 422001, status: 422, meaning: 'The input failed validation: schema, file rule or malformed body.' },
+  rate_limited: { code: 429001, status: 429, meaning: 'Too many requests for this API key; retry after `Retry-After` seconds.' },
+  internal: { code: 500001, status: 500, meaning: 'An unexpected server error; the request was not accepted.' },
+} as const;
+
+export type ErrorKind = keyof typeof ERROR_CATALOG;
+
+/** One entry of a validation error's `detail`, in the shape FastAPI-style clients expect. */
+export interface ErrorDetail {
+  loc: Array<string | number>;
+  msg: string;
+  type: string;
+}
+
+export interface ErrorEnvelope {
+  error_code: number;
+  error_message: string;
+  detail?: ErrorDetail[];
+}
+
+/** An error that carries its place in the catalogue; the API error handler renders it as-is. */
+export class ApiError extends Error {
+  readonly kind: ErrorKind;
+  readonly detail: ErrorDetail[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(kind: ErrorKind, message: string, options: { detail?: ErrorDetail[]; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.kind = kind;
+    this.detail = options.detail;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return ERROR_CATALOG[this.kind].status;
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    const envelope: ErrorEnvelope = { error_code: ERROR_CATALOG[this.kind].code, error_message: this.message };
+    if (this.detail) envelope.detail = this.detail;
+    return envelope;
+  }
+}
+
+/** Turns anything thrown into an Error, so catch blocks never handle `unknown` twice. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+}

@@ -1,0 +1,69 @@
+/**
+ * The client side of the job lifecycle: submit, status, result, cancel. The API routes are thin
+ * wrappers around these; so is anything else that accepts jobs (the CLI's local mode, tests).
+ *
+ *   in_queue ──claim──▶ in_progress ──▶ completed (result: succeeded | failed)
+ *      └──cancel──▶ cancelled
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import type { JobRecord } from '../store/store.ts';
+import { requestUrls, resultView, statusView, type RequestUrls, type ResultView, type StatusView } from './job-views.ts';
+
+export interface SubmitResponse extends RequestUrls {
+  request_id: string;
+}
+
+export interface CancelResponse {
+  request_id: string;
+  status: StatusView['status'];
+  outcome: 'cancelled' | 'not_cancellable';
+}
+
+type JobContext = Pick<Context, 'store' | 'catalog' | 'blobs' | 'config'>;
+
+function notFound(id: string): ApiError {
+  // The same words whether the id never existed or belongs to another key.
+  return new ApiError('not_found', `Request ${id} was not found.`);
+}
+
+export class JobService {
+  constructor(private readonly ctx: JobContext) {}
+
+  /** Validates, defaults and durably stores a job; resolves once it is committed. */
+  async submit(ownerKeyId: string, modelId: string, body: unknown): Promise<SubmitResponse> {
+    if (!this.ctx.catalog.get(modelId)) {
+      throw new ApiError('unknown_model', `Unknown model id "${modelId}". GET /v1/models lists the available models.`);
+    }
+    const checked = this.ctx.catalog.validate(modelId, body);
+    if (!checked.ok) {
+      const fields = checked.detail.map((d) => d.loc.slice(1).join('.') || 'body');
+      throw new ApiError('invalid_input', `Invalid input for ${modelId}: ${[...new Set(fields)].join(', ')}.`, { detail: checked.detail });
+    }
+    const id = randomUUID();
+    await this.ctx.store.insertJob({ id, ownerKeyId, modelId, input: checked.value, maxAttempts: this.ctx.config.maxAttempts, createdAt: Date.now() });
+    return { request_id: id, ...requestUrls(this.ctx.config.publicUrl, id) };
+  }
+
+  async get(ownerKeyId: string, id: string): Promise<JobRecord> {
+    const job = await this.ctx.store.getJob(id, ownerKeyId);
+    if (!job) throw notFound(id);
+    return job;
+  }
+
+  async status(ownerKeyId: string, id: string): Promise<StatusView> {
+    return statusView(await this.get(ownerKeyId, id), this.ctx.config.publicUrl);
+  }
+
+  async result(ownerKeyId: string, id: string): Promise<ResultView> {
+    return resultView(await this.get(ownerKeyId, id), this.ctx.blobs);
+  }
+
+  async cancel(ownerKeyId: string, id: string): Promise<CancelResponse> {
+    const outcome = await this.ctx.store.cancelJob(id, ownerKeyId, Date.now());
+    if (outcome === 'not_found') throw notFound(id);
+    const job = await this.get(ownerKeyId, id);
+    return { request_id: id, status: statusView(job, this.ctx.config.publicUrl).status, outcome };
+  }
+}

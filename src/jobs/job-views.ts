@@ -1,0 +1,97 @@
+/**
+ * The wire shapes of SPEC §2, built from stored records. This is the one place that knows how
+ * internal states map onto RunComfy's: a finished run shows `completed` on the status route
+ * whatever its outcome, and the result route says `succeeded` or `failed`.
+ */
+import type { BlobStore } from '../blobs/blob-store.ts';
+import type { JobOutputFile, JobRecord, JobState } from '../store/store.ts';
+
+export type WireStatus = 'in_queue' | 'in_progress' | 'completed' | 'cancelled';
+export type WireResultStatus = 'in_queue' | 'in_progress' | 'succeeded' | 'failed' | 'cancelled';
+
+const STATUS_OF: Record<JobState, WireStatus> = {
+  queued: 'in_queue',
+  running: 'in_progress',
+  succeeded: 'completed',
+  failed: 'completed',
+  cancelled: 'cancelled',
+};
+
+const RESULT_STATUS_OF: Record<JobState, WireResultStatus> = {
+  queued: 'in_queue',
+  running: 'in_progress',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+export interface RequestUrls {
+  status_url: string;
+  result_url: string;
+  cancel_url: string;
+}
+
+export function requestUrls(publicUrl: string, id: string): RequestUrls {
+  const base = `${publicUrl}/v1/requests/${encodeURIComponent(id)}`;
+  return { status_url: `${base}/status`, result_url: `${base}/result`, cancel_url: `${base}/cancel` };
+}
+
+export interface StatusView {
+  request_id: string;
+  status: WireStatus;
+  queue_position?: number;
+  progress?: number;
+  status_url: string;
+  result_url: string;
+}
+
+export function statusView(job: JobRecord, publicUrl: string): StatusView {
+  const { status_url, result_url } = requestUrls(publicUrl, job.id);
+  const view: StatusView = { request_id: job.id, status: STATUS_OF[job.state], status_url, result_url };
+  if (job.state === 'queued') view.queue_position = job.queuePosition ?? 0;
+  if (job.state === 'running' && job.progress !== null) view.progress = job.progress;
+  return view;
+}
+
+export interface OutputView {
+  image?: string;
+  video?: string;
+  images?: string[];
+  videos?: string[];
+}
+
+/** One file of a kind is `image`/`video`; several are `images`/`videos` (the output schema). */
+export function outputView(files: readonly JobOutputFile[], blobs: BlobStore): OutputView {
+  const output: OutputView = {};
+  const images = files.filter((f) => f.kind === 'image').map((f) => blobs.url(f.key));
+  const videos = files.filter((f) => f.kind === 'video').map((f) => blobs.url(f.key));
+  if (images.length === 1) output.image = images[0]!;
+  else if (images.length > 1) output.images = images;
+  if (videos.length === 1) output.video = videos[0]!;
+  else if (videos.length > 1) output.videos = videos;
+  return output;
+}
+
+export interface ResultView {
+  request_id: string;
+  status: WireResultStatus;
+  output?: OutputView;
+  error?: { type: string; message: string };
+  created_at: string;
+  finished_at?: string;
+  metrics?: { queue_seconds?: number; run_seconds?: number };
+}
+
+export function resultView(job: JobRecord, blobs: BlobStore): ResultView {
+  const view: ResultView = { request_id: job.id, status: RESULT_STATUS_OF[job.state], created_at: new Date(job.createdAt).toISOString() };
+  if (job.state === 'succeeded') view.output = outputView(job.outputs ?? [], blobs);
+  if (job.state === 'failed' && job.error) view.error = job.error;
+  if (job.finishedAt !== null) view.finished_at = new Date(job.finishedAt).toISOString();
+  if (job.state === 'succeeded' || job.state === 'failed') {
+    const metrics: NonNullable<ResultView['metrics']> = {};
+    if (job.startedAt !== null) metrics.queue_seconds = (job.startedAt - job.createdAt) / 1000;
+    if (job.startedAt !== null && job.finishedAt !== null) metrics.run_seconds = (job.finishedAt - job.startedAt) / 1000;
+    view.metrics = metrics;
+  }
+  return view;
+}

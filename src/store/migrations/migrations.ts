@@ -1,0 +1,71 @@
+/**
+ * Schema migrations, written once with Kysely's schema builder so that SQLite and PostgreSQL
+ * share them. Where the two need different column types, the flavour says which.
+ * Migrations only ever get added; a released one is never edited.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+export type SqlFlavour = 'sqlite' | 'postgres';
+
+// The schema builder needs a database type; migrations run before any typed query exists.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+function migrations(flavour: SqlFlavour): Record<string, Migration> {
+  const epochMs = flavour === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '0001_initial': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', epochMs, (c) => c.notNull())
+          .addColumn('revoked_at', epochMs)
+          .execute();
+
+        await db.schema
+          .createTable('jobs')
+          // `seq` orders the queue (FIFO); `id` is the public, unguessable request id.
+          .addColumn('seq', flavour === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            flavour === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('owner_key_id', 'text', (c) => c.notNull())
+          .addColumn('model_id', 'text', (c) => c.notNull())
+          .addColumn('input', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('max_attempts', 'integer', (c) => c.notNull())
+          .addColumn('lost_leases', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('worker_id', 'text')
+          .addColumn('lease_until', epochMs)
+          .addColumn('progress', flavour === 'postgres' ? 'double precision' : 'real')
+          .addColumn('outputs', 'text')
+          .addColumn('error_type', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('created_at', epochMs, (c) => c.notNull())
+          .addColumn('started_at', epochMs)
+          .addColumn('finished_at', epochMs)
+          .execute();
+
+        // The queue: claims take the lowest seq, queue positions count the queued seqs below.
+        await sql`CREATE INDEX jobs_queued_seq ON jobs (seq) WHERE state = 'queued'`.execute(db);
+        // The sweeper's scan for leases that ran out.
+        await sql`CREATE INDEX jobs_running_lease ON jobs (lease_until) WHERE state = 'running'`.execute(db);
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: AnyDb, flavour: SqlFlavour): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(flavour) };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'modelgate_migrations', migrationLockTableName: 'modelgate_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
+  }
+}

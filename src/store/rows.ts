@@ -1,0 +1,72 @@
+/** Row ↔ record mapping shared by every SQL backend, so they answer with identical records. */
+import type { ApiKeyRecord, ClaimedJob, JobRecord, JobState } from './store.ts';
+
+export interface JobRow {
+  seq: number | string;
+  id: string;
+  owner_key_id: string;
+  model_id: string;
+  input: string;
+  state: string;
+  attempt: number;
+  max_attempts: number;
+  lost_leases: number;
+  worker_id: string | null;
+  lease_until: number | string | null;
+  progress: number | null;
+  outputs: string | null;
+  error_type: string | null;
+  error_message: string | null;
+  created_at: number | string;
+  started_at: number | string | null;
+  finished_at: number | string | null;
+  queue_position?: number | string | null;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  created_at: number | string;
+  revoked_at: number | string | null;
+}
+
+// PostgreSQL returns bigint columns as strings; epoch milliseconds fit a double exactly.
+const num = (value: number | string): number => (typeof value === 'number' ? value : Number(value));
+const numOrNull = (value: number | string | null | undefined): number | null => (value === null || value === undefined ? null : num(value));
+
+export function rowToJob(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    ownerKeyId: row.owner_key_id,
+    modelId: row.model_id,
+    input: JSON.parse(row.input) as Record<string, unknown>,
+    state: row.state as JobState,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    lostLeases: row.lost_leases,
+    workerId: row.worker_id,
+    leaseUntil: numOrNull(row.lease_until),
+    progress: row.progress,
+    outputs: row.outputs ? (JSON.parse(row.outputs) as JobRecord['outputs']) : null,
+    error: row.error_type ? { type: row.error_type, message: row.error_message ?? '' } : null,
+    createdAt: num(row.created_at),
+    startedAt: numOrNull(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+    queuePosition: row.state === 'queued' ? numOrNull(row.queue_position) : null,
+  };
+}
+
+export function rowToClaimedJob(row: JobRow): ClaimedJob {
+  return { id: row.id, modelId: row.model_id, input: JSON.parse(row.input) as Record<string, unknown>, attempt: row.attempt, createdAt: num(row.created_at) };
+}
+
+export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return { id: row.id, name: row.name, prefix: row.prefix, hash: row.hash, createdAt: num(row.created_at), revokedAt: numOrNull(row.revoked_at) };
+}
+
+/** The error a job gets when its workers kept dying and its retry budget ran out. */
+export function workerLostMessage(maxAttempts: number): string {
+  return `The job was claimed ${maxAttempts} time(s) and each time its worker stopped answering (crash, kill or lost connection) before finishing; it will not be retried.`;
+}

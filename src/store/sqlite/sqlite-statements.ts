@@ -1,0 +1,58 @@
+/**
+ * Every SQL statement the SQLite store runs, prepared once when the store opens. The hot paths
+ * (key lookup, status read, submit insert, claim) are each a single prepared statement.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+
+export function prepareStatements(db: Database) {
+  const s = <P extends unknown[] | object = unknown[]>(sql: string): Statement<P> => db.prepare(sql);
+  return {
+    insertApiKey: s(`INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at)
+      VALUES (@id, @name, @prefix, @hash, @created_at, NULL)`),
+    findApiKeyByHash: s(`SELECT * FROM api_keys WHERE hash = ?`),
+    listApiKeys: s(`SELECT * FROM api_keys ORDER BY created_at, id`),
+    revokeApiKey: s(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`),
+
+    insertJob: s(`INSERT INTO jobs (id, owner_key_id, model_id, input, state, attempt, max_attempts, created_at)
+      VALUES (@id, @owner_key_id, @model_id, @input, 'queued', 0, @max_attempts, @created_at)`),
+    // One read answers a status poll, queue position included.
+    getJob: s(`SELECT j.*,
+        CASE WHEN j.state = 'queued'
+          THEN (SELECT count(*) FROM jobs q WHERE q.state = 'queued' AND q.seq < j.seq) END AS queue_position
+      FROM jobs j WHERE j.id = ? AND j.owner_key_id = ?`),
+    cancelQueued: s(`UPDATE jobs SET state = 'cancelled', finished_at = @now
+      WHERE id = @id AND owner_key_id = @owner AND state = 'queued'`),
+    getState: s(`SELECT state FROM jobs WHERE id = ? AND owner_key_id = ?`),
+
+    // SQLite has one writer, so this single statement is the whole claim: no two workers can
+    // both move the same row out of 'queued'.
+    claimNext: s(`UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = @worker,
+        lease_until = @lease_until, started_at = coalesce(started_at, @now), progress = NULL
+      WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1)
+      RETURNING id, model_id, input, attempt, created_at`),
+    heartbeat: s(`UPDATE jobs SET lease_until = @lease_until
+      WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    reportProgress: s(`UPDATE jobs SET progress = @progress
+      WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    complete: s(`UPDATE jobs SET state = 'succeeded', outputs = @outputs, progress = 1, finished_at = @now,
+        worker_id = NULL, lease_until = NULL
+      WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    fail: s(`UPDATE jobs SET state = 'failed', error_type = @type, error_message = @message, finished_at = @now,
+        worker_id = NULL, lease_until = NULL
+      WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    release: s(`UPDATE jobs SET state = 'queued', worker_id = NULL, lease_until = NULL, progress = NULL
+      WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    listExpired: s(`SELECT id, attempt, lost_leases, max_attempts FROM jobs
+      WHERE state = 'running' AND lease_until < ?`),
+    // Both settle an expired lease, fenced like every worker write so a late heartbeat or a
+    // second sweeper cannot make a job lose the same lease twice.
+    requeueExpired: s(`UPDATE jobs SET state = 'queued', lost_leases = lost_leases + 1,
+        worker_id = NULL, lease_until = NULL, progress = NULL
+      WHERE id = @id AND attempt = @attempt AND state = 'running' AND lease_until < @now`),
+    failExpired: s(`UPDATE jobs SET state = 'failed', lost_leases = lost_leases + 1, finished_at = @now,
+        error_type = 'worker_lost', error_message = @message, worker_id = NULL, lease_until = NULL
+      WHERE id = @id AND attempt = @attempt AND state = 'running' AND lease_until < @now`),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,121 @@
+/**
+ * The embedded Store: one SQLite file in WAL mode, driven synchronously by better-sqlite3
+ * through statements prepared once. Wake-ups reach only this process's workers; workers in other
+ * processes find new jobs by polling (capabilities.crossProcessWakeups = false).
+ */
+import { EventEmitter } from 'node:events';
+import type { Database } from 'better-sqlite3';
+import { rowToApiKey, rowToClaimedJob, rowToJob, workerLostMessage, type ApiKeyRow, type JobRow } from '../rows.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { SubmitBatcher } from '../submit-batcher.ts';
+import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
+import { prepareStatements, type SqliteStatements } from './sqlite-statements.ts';
+
+export class SqliteStore implements Store {
+  readonly capabilities = { crossProcessWakeups: false };
+  private readonly events = new EventEmitter();
+  private readonly batcher: SubmitBatcher<NewJob>;
+  private readonly insertMany: (jobs: NewJob[]) => void;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly sql: SqliteStatements,
+  ) {
+    this.events.setMaxListeners(0);
+    this.insertMany = db.transaction((jobs: NewJob[]) => {
+      for (const job of jobs) {
+        sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), max_attempts: job.maxAttempts, created_at: job.createdAt });
+      }
+    });
+    this.batcher = new SubmitBatcher(this.insertMany, () => this.events.emit('available'));
+  }
+
+  static async open(options: SqliteOptions): Promise<SqliteStore> {
+    const db = await openSqlite(options);
+    return new SqliteStore(db, prepareStatements(db));
+  }
+
+  async insertApiKey(key: ApiKeyRecord): Promise<void> {
+    this.sql.insertApiKey.run({ id: key.id, name: key.name, prefix: key.prefix, hash: key.hash, created_at: key.createdAt });
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.sql.findApiKeyByHash.get(hash) as ApiKeyRow | undefined;
+    return row && rowToApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (this.sql.listApiKeys.all() as ApiKeyRow[]).map(rowToApiKey);
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    return this.sql.revokeApiKey.run(now, id).changes === 1;
+  }
+
+  insertJob(job: NewJob): Promise<void> {
+    return this.batcher.add(job);
+  }
+
+  async getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined> {
+    const row = this.sql.getJob.get(id, ownerKeyId) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  async cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome> {
+    if (this.sql.cancelQueued.run({ id, owner: ownerKeyId, now }).changes === 1) return 'cancelled';
+    const row = this.sql.getState.get(id, ownerKeyId) as { state: string } | undefined;
+    if (!row) return 'not_found';
+    return row.state === 'cancelled' ? 'cancelled' : 'not_cancellable';
+  }
+
+  async claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined> {
+    const row = this.sql.claimNext.get({ worker: workerId, lease_until: now + leaseMs, now }) as JobRow | undefined;
+    return row && rowToClaimedJob(row);
+  }
+
+  async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
+    return this.sql.heartbeat.run({ id, attempt, lease_until: now + leaseMs }).changes === 1;
+  }
+
+  async reportProgress(id: string, attempt: number, progress: number): Promise<boolean> {
+    return this.sql.reportProgress.run({ id, attempt, progress }).changes === 1;
+  }
+
+  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number): Promise<boolean> {
+    return this.sql.complete.run({ id, attempt, outputs: JSON.stringify(outputs), now }).changes === 1;
+  }
+
+  async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
+    return this.sql.fail.run({ id, attempt, type: error.type, message: error.message, now }).changes === 1;
+  }
+
+  async release(id: string, attempt: number): Promise<boolean> {
+    const released = this.sql.release.run({ id, attempt }).changes === 1;
+    if (released) this.events.emit('available');
+    return released;
+  }
+
+  async sweepExpiredLeases(now: number): Promise<SweepResult> {
+    const result: SweepResult = { requeued: [], failed: [] };
+    const expired = this.sql.listExpired.all(now) as Array<{ id: string; attempt: number; lost_leases: number; max_attempts: number }>;
+    for (const job of expired) {
+      const exhausted = job.lost_leases + 1 >= job.max_attempts;
+      const statement = exhausted ? this.sql.failExpired : this.sql.requeueExpired;
+      const params = exhausted ? { id: job.id, attempt: job.attempt, now, message: workerLostMessage(job.max_attempts) } : { id: job.id, attempt: job.attempt, now };
+      if (statement.run(params).changes === 1) (exhausted ? result.failed : result.requeued).push(job.id);
+    }
+    if (result.requeued.length > 0) this.events.emit('available');
+    return result;
+  }
+
+  onJobAvailable(listener: () => void): () => void {
+    this.events.on('available', listener);
+    return () => this.events.off('available', listener);
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.flush();
+    this.events.removeAllListeners();
+    this.db.close();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The Store seam: everything durable (jobs and API keys) behind one interface, so that the job
+ * lifecycle, the API and the workers never see a database client. SQLite is the embedded
+ * backend; a PostgreSQL backend implements the same interface (claims with SKIP LOCKED, wake-ups
+ * with LISTEN/NOTIFY) and runs the same behavioural suite (test/store/store-suite.ts).
+ *
+ * Glossary: a job's `attempt` is its fencing token: it grows by one at every claim, and every
+ * write a worker makes names the attempt it holds, so a worker that lost its lease cannot touch
+ * a newer attempt. `lostLeases` counts claims that ended with no answer (a worker died): that is
+ * the retry budget bounded by `maxAttempts`.
+ */
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export interface JobError {
+  type: string;
+  message: string;
+}
+
+/** One stored output file; URLs are made from keys when a response is built. */
+export interface JobOutputFile {
+  key: string;
+  kind: 'image' | 'video';
+  contentType: string;
+}
+
+export interface JobRecord {
+  id: string;
+  ownerKeyId: string;
+  modelId: string;
+  /** The fully defaulted input, exactly as it will run. */
+  input: Record<string, unknown>;
+  state: JobState;
+  attempt: number;
+  maxAttempts: number;
+  lostLeases: number;
+  workerId: string | null;
+  leaseUntil: number | null;
+  progress: number | null;
+  outputs: JobOutputFile[] | null;
+  error: JobError | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** 0-based count of queued jobs ahead of this one; only set while queued. */
+  queuePosition: number | null;
+}
+
+export interface NewJob {
+  id: string;
+  ownerKeyId: string;
+  modelId: string;
+  input: Record<string, unknown>;
+  maxAttempts: number;
+  createdAt: number;
+}
+
+export interface ClaimedJob {
+  id: string;
+  modelId: string;
+  input: Record<string, unknown>;
+  attempt: number;
+  createdAt: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** The non-secret start of the key, for lists and logs. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. The key itself is never stored. */
+  hash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export type CancelOutcome = 'cancelled' | 'not_cancellable' | 'not_found';
+
+export interface SweepResult {
+  requeued: string[];
+  failed: string[];
+}
+
+/** Differences between backends, named instead of tested for with `if (sqlite)`. */
+export interface StoreCapabilities {
+  /** Whether a submit in one process wakes idle workers in another (LISTEN/NOTIFY). */
+  crossProcessWakeups: boolean;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+
+  // API keys
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when there is no such key or it was already revoked. */
+  revokeApiKey(id: string, now: number): Promise<boolean>;
+
+  // Jobs, client side. Reads take the owner so another key's job is simply absent.
+  /** Resolves once the job is durably committed; concurrent inserts may share one commit. */
+  insertJob(job: NewJob): Promise<void>;
+  getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined>;
+  cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome>;
+
+  // Jobs, worker side. Every write after the claim is fenced on (id, attempt, state='running').
+  claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined>;
+  heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean>;
+  reportProgress(id: string, attempt: number, progress: number): Promise<boolean>;
+  complete(id: string, attempt: number, outputs: JobOutputFile[], now: number): Promise<boolean>;
+  fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean>;
+  /** Gives a claimed job back to the queue without spending its retry budget (graceful stop). */
+  release(id: string, attempt: number): Promise<boolean>;
+  /** Requeues (or fails, past the budget) running jobs whose lease ran out. */
+  sweepExpiredLeases(now: number): Promise<SweepResult>;
+
+  /** Calls the listener when a job may have become claimable; returns the unsubscribe. */
+  onJobAvailable(listener: () => void): () => void;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,114 @@
+/**
+ * One attempt at one job: route to the engine, run it under a heartbeat, store its outputs and
+ * settle the job, every write fenced on (id, attempt). If the lease is lost mid-run the engine
+ * is aborted and nothing is written: the attempt that holds the lease now owns the job.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context } from '../context.ts';
+import { EngineError, type EngineOutput } from '../engines/engine.ts';
+import type { ClaimedJob, JobOutputFile } from '../store/store.ts';
+
+/** Why an attempt was aborted from outside the engine. */
+export type AbortReason = 'lease_lost' | 'shutdown';
+
+export class AttemptAborted extends Error {
+  constructor(readonly reason: AbortReason) {
+    super(`attempt aborted: ${reason}`);
+  }
+}
+
+const PROGRESS_WRITE_INTERVAL_MS = 250;
+
+export interface AttemptOutcome {
+  state: 'succeeded' | 'failed' | 'released' | 'abandoned';
+}
+
+export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortSignal): Promise<AttemptOutcome> {
+  const { store, config } = ctx;
+  const log = ctx.log.child({ request_id: job.id, attempt: job.attempt, model: job.modelId });
+  const controller = new AbortController();
+  const abort = (reason: AbortReason) => {
+    if (!controller.signal.aborted) controller.abort(new AttemptAborted(reason));
+  };
+  const onShutdown = () => abort('shutdown');
+  shutdown.addEventListener('abort', onShutdown, { once: true });
+
+  // Renew the lease at a third of its length, so two renewals can fail before it runs out.
+  const heartbeat = setInterval(() => {
+    store.heartbeat(job.id, job.attempt, config.leaseMs, Date.now()).then(
+      (held) => {
+        if (!held) {
+          log.warn('lease lost (the job was re-queued or cancelled elsewhere); aborting this attempt');
+          abort('lease_lost');
+        }
+      },
+      (error: unknown) => log.error({ err: error }, 'heartbeat failed'),
+    );
+  }, Math.max(10, Math.floor(config.leaseMs / 3)));
+
+  let lastProgressWrite = 0;
+  const progress = (fraction: number) => {
+    const now = Date.now();
+    if (!Number.isFinite(fraction) || now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
+    lastProgressWrite = now;
+    store.reportProgress(job.id, job.attempt, Math.min(1, Math.max(0, fraction))).catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
+  };
+
+  const workDir = join(config.dataDir, 'work', `${job.id}-${job.attempt}`);
+  try {
+    const route = ctx.engines.route(job.modelId);
+    if (!route.engine) {
+      await store.fail(job.id, job.attempt, { type: 'engine_unavailable', message: route.reason }, Date.now());
+      log.warn({ engine: route.engineName }, 'no available engine for model');
+      return { state: 'failed' };
+    }
+    await mkdir(workDir, { recursive: true });
+    log.info({ engine: route.engineName }, 'attempt started');
+    const outputs = await route.engine.run(
+      { requestId: job.id, modelId: job.modelId, attempt: job.attempt, input: job.input, files: {} },
+      { signal: controller.signal, progress, workDir, log },
+    );
+    if (controller.signal.aborted) throw controller.signal.reason;
+    const files = await storeOutputs(ctx, job, outputs);
+    const settled = await store.complete(job.id, job.attempt, files, Date.now());
+    if (!settled) log.warn('attempt finished after losing its lease; its outputs were discarded');
+    else log.info({ outputs: files.length }, 'attempt succeeded');
+    return { state: settled ? 'succeeded' : 'abandoned' };
+  } catch (thrown) {
+    const reason = controller.signal.aborted ? (controller.signal.reason as AttemptAborted).reason : undefined;
+    if (reason === 'shutdown') {
+      await store.release(job.id, job.attempt);
+      log.info('attempt released back to the queue for shutdown');
+      return { state: 'released' };
+    }
+    if (reason === 'lease_lost') return { state: 'abandoned' };
+    const error = thrown instanceof EngineError
+      ? { type: thrown.type, message: thrown.message }
+      : { type: 'engine_error', message: `The engine failed: ${(thrown as Error)?.message ?? String(thrown)}` };
+    if (!(thrown instanceof EngineError)) log.error({ err: thrown }, 'engine threw');
+    const settled = await store.fail(job.id, job.attempt, error, Date.now());
+    return { state: settled ? 'failed' : 'abandoned' };
+  } finally {
+    clearInterval(heartbeat);
+    shutdown.removeEventListener('abort', onShutdown);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Outputs go under a per-attempt key with a random token, so a stale attempt can never overwrite
+ * the files of the attempt that won, and URLs cannot be guessed from the request id.
+ */
+async function storeOutputs(ctx: Context, job: ClaimedJob, outputs: EngineOutput[]): Promise<JobOutputFile[]> {
+  const folder = `outputs/${job.id}/${job.attempt}-${randomBytes(16).toString('hex')}`;
+  const files: JobOutputFile[] = [];
+  for (const [index, output] of outputs.entries()) {
+    const extension = output.extension.replace(/[^a-z0-9]/gi, '') || 'bin';
+    const key = `${folder}/${index}.${extension}`;
+    await ctx.blobs.put(key, output.data, output.contentType);
+    files.push({ key, kind: output.kind, contentType: output.contentType });
+  }
+  return files;
+}
