@@ -11,7 +11,7 @@ import type { Config } from './config.ts';
 import type { Engine } from './engines/engine.ts';
 import { EngineRegistry } from './engines/registry.ts';
 import { createLogger } from './logger.ts';
-import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+import { createStore } from './store/create-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface Context {
@@ -35,7 +35,7 @@ export interface ContextOverrides {
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
   const log = overrides.log ?? createLogger(config.logLevel);
   const catalog = overrides.catalog ?? loadCatalog();
-  const store = overrides.store ?? (await SqliteStore.open({ path: join(config.dataDir, 'modelgate.db'), synchronous: config.sqliteSynchronous }));
+  const store = overrides.store ?? (await createStore(config));
   const blobs = new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
   const engines = await EngineRegistry.create(config, catalog, log, overrides.engines);
   return {

@@ -1,14 +1,13 @@
 /** `modelgate keys create|list|revoke`: key management straight on the store, for operators. */
 import { createApiKey } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
-import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { createStore } from '../store/create-store.ts';
 import type { Store } from '../store/store.ts';
-import { join } from 'node:path';
 
 export class UsageError extends Error {}
 
 async function withStore<T>(config: Config, use: (store: Store) => Promise<T>): Promise<T> {
-  const store = await SqliteStore.open({ path: join(config.dataDir, 'modelgate.db'), synchronous: config.sqliteSynchronous });
+  const store = await createStore(config);
   try {
     return await use(store);
   } finally {

@@ -1,7 +1,6 @@
 /** The `modelgate` command: serve | worker | keys | run | migrate. */
-import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config.ts';
-import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { createStore } from '../store/create-store.ts';
 import { keysCommand, UsageError } from './keys.ts';
 import { runCommand } from './run.ts';
 import { serve, worker } from './serve.ts';
@@ -41,9 +40,9 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       return runCommand(config, args);
     case 'migrate': {
-      const store = await SqliteStore.open({ path: join(config.dataDir, 'modelgate.db'), synchronous: config.sqliteSynchronous });
+      const store = await createStore(config);
       await store.close();
-      process.stdout.write(`database at ${config.dataDir} is up to date\n`);
+      process.stdout.write(`database is up to date\n`);
       return 0;
     }
     default:

@@ -1,0 +1,92 @@
+/**
+ * Builds a real context (SQLite file in a fresh temp folder, local blobs, the real catalog) and
+ * app for one test, and tears everything down after. Every test file gets its own database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createContext, type Context, type ContextOverrides } from '../../src/context.ts';
+import { WorkerPool } from '../../src/worker/worker-pool.ts';
+import { createTestEngine } from './test-engine.ts';
+
+export const MODELS = {
+  reframe: 'ideogram/ideogram-v3/reframe',
+  dreamina: 'bytedance/dreamina-4-0/text-to-image',
+  seedream: 'bytedance/seedream-5/lite/text-to-image',
+  runway: 'runwayml/runway-gen-3-alpha/turbo/image-to-video',
+} as const;
+
+export function tempDir(prefix = 'modelgate-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Configuration as a fresh install would have it, in a temp folder; `env` overrides variables. */
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({ MODELGATE_DATA_DIR: dataDir, MODELGATE_LOG_LEVEL: 'silent', MODELGATE_WORKERS: '0', ...env });
+}
+
+export interface Harness {
+  ctx: Context;
+  app: FastifyInstance;
+  /** A fresh key's secret and id. */
+  key: string;
+  keyId: string;
+  auth: { authorization: string };
+  newKey(name?: string): Promise<{ key: string; keyId: string; auth: { authorization: string } }>;
+  startWorkers(concurrency?: number): WorkerPool;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  /** Engines by name; by default `builtin` and `onnx` are replaced by the test engine. */
+  engines?: ContextOverrides['engines'];
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = tempDir();
+  const config = testConfig(dir.path, options.env);
+  const ctx = await createContext(config, { engines: options.engines ?? { builtin: createTestEngine('builtin'), onnx: createTestEngine('onnx') } });
+  const app = await buildApp(ctx);
+  const pools: WorkerPool[] = [];
+  const newKey = async (name = 'test') => {
+    const { key, record } = await createApiKey(ctx.store, name);
+    return { key, keyId: record.id, auth: { authorization: `Bearer ${key}` } };
+  };
+  const first = await newKey();
+  return {
+    ctx,
+    app,
+    ...first,
+    newKey,
+    startWorkers(concurrency = 1) {
+      const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: 100 });
+      pool.start();
+      pools.push(pool);
+      return pool;
+    },
+    async close() {
+      await Promise.all(pools.map((pool) => pool.stop()));
+      await app.close();
+      await ctx.close();
+      dir.remove();
+    },
+  };
+}
+
+/** Polls a condition until it holds or the timeout passes (then throws with the last value). */
+export async function waitFor<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 5000, intervalMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!done(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    value = await probe();
+  }
+  return value;
+}
