@@ -3,8 +3,9 @@ import { createApiKey } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import { createStore } from '../store/create-store.ts';
 import type { Store } from '../store/store.ts';
+import { UsageError } from './usage-error.ts';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 async function withStore<T>(config: Config, use: (store: Store) => Promise<T>): Promise<T> {
   const store = await createStore(config);

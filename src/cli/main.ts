@@ -1,9 +1,10 @@
-/** The `modelgate` command: serve | worker | keys | run | migrate. */
+/**
+ * The `modelgate` command: serve | worker | keys | run | migrate. Each command's modules are
+ * imported only when it runs, so `keys`, `run` and configuration errors do not pay for loading
+ * the HTTP server and workers (about a second per start).
+ */
 import { ConfigError, loadConfig } from '../config.ts';
-import { createStore } from '../store/create-store.ts';
-import { keysCommand, UsageError } from './keys.ts';
-import { runCommand } from './run.ts';
-import { serve, worker } from './serve.ts';
+import { UsageError } from './usage-error.ts';
 
 const HELP = `modelgate: a self-hosted, RunComfy-compatible model API
 
@@ -29,18 +30,18 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve':
-      await serve(config);
+      await (await import('./serve.ts')).serve(config);
       return -1;
     case 'worker':
-      await worker(config);
+      await (await import('./serve.ts')).worker(config);
       return -1;
     case 'keys':
-      await keysCommand(config, args);
+      await (await import('./keys.ts')).keysCommand(config, args);
       return 0;
     case 'run':
-      return runCommand(config, args);
+      return (await import('./run.ts')).runCommand(config, args);
     case 'migrate': {
-      const store = await createStore(config);
+      const store = await (await import('../store/create-store.ts')).createStore(config);
       await store.close();
       process.stdout.write(`database is up to date\n`);
       return 0;

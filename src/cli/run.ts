@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ModelGateApiError, ModelGateClient, type ModelDetail, type StatusView } from '../client/index.ts';
 import type { Config } from '../config.ts';
-import { UsageError } from './keys.ts';
+import { UsageError } from './usage-error.ts';
 
 const USAGE = 'usage: modelgate run MODEL_ID [--input \'{"field": ...}\'] [--FIELD VALUE ...] [--out DIR] [--url URL] [--key KEY]';
 const OWN_FLAGS = new Set(['input', 'out', 'url', 'key', 'interval']);
