@@ -28,6 +28,8 @@ export interface Config {
   sweepIntervalMs: number;
   /** How often an idle worker looks for work it was not told about (other processes' submits). */
   pollIntervalMs: number;
+  /** On SIGTERM/SIGINT, how long running jobs may finish before they are released to the queue. */
+  shutdownGraceMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Per-key request budget per minute; 0 disables rate limiting. */
   rateLimitPerMinute: number;
@@ -48,6 +50,7 @@ export const DEFAULTS = {
   maxAttempts: 3,
   sweepIntervalMs: 5_000,
   pollIntervalMs: 1_000,
+  shutdownGraceMs: 10_000,
   sqliteSynchronous: 'FULL',
   rateLimitPerMinute: 0,
   // The engines every install has; catalog entries name one of these as their default.
@@ -177,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttempts: integerSetting(env, 'MODELGATE_MAX_ATTEMPTS', DEFAULTS.maxAttempts, 1, 100),
     sweepIntervalMs: integerSetting(env, 'MODELGATE_SWEEP_INTERVAL_MS', Math.min(DEFAULTS.sweepIntervalMs, leaseMs), 10, 3600_000),
     pollIntervalMs: integerSetting(env, 'MODELGATE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10, 3600_000),
+    shutdownGraceMs: integerSetting(env, 'MODELGATE_SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, 0, 3600_000),
     sqliteSynchronous: choiceSetting(env, 'MODELGATE_SQLITE_SYNCHRONOUS', DEFAULTS.sqliteSynchronous, ['FULL', 'NORMAL']),
     rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     engines,

@@ -45,7 +45,7 @@ export async function serve(config: Config): Promise<void> {
   await ensureFirstKey(ctx);
   const app = await buildApp(ctx);
   await app.listen({ host: config.host, port: config.port });
-  const pool = config.workers > 0 ? new WorkerPool(ctx, { concurrency: config.workers }) : undefined;
+  const pool = config.workers > 0 ? new WorkerPool(ctx, { concurrency: config.workers, shutdownGraceMs: config.shutdownGraceMs }) : undefined;
   pool?.start();
   const stopSweeper = startSweeper(ctx);
   for (const engine of ctx.engines.describe()) {
@@ -63,7 +63,7 @@ export async function serve(config: Config): Promise<void> {
 export async function worker(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const concurrency = Math.max(1, config.workers);
-  const pool = new WorkerPool(ctx, { concurrency });
+  const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: config.shutdownGraceMs });
   pool.start();
   const stopSweeper = startSweeper(ctx);
   ctx.log.info({ worker: pool.id, concurrency }, 'worker started');
