@@ -48,6 +48,13 @@ function toModel(file: CatalogFile): CatalogModel {
     for (const rule of fileRulesOf(property)) {
       try {
         parseRule(rule.validation_rule);
+        // A non-numeric limit would compare as NaN (every file rejected) or by string coercion.
+        if (typeof rule.validation_value !== 'number' || !Number.isFinite(rule.validation_value)) {
+          throw new Error(`rule ${JSON.stringify(rule.validation_rule)}: validation_value must be a finite number, got ${JSON.stringify(rule.validation_value)}`);
+        }
+        if (typeof rule.validation_error !== 'string' || rule.validation_error.trim() === '') {
+          throw new Error(`rule ${JSON.stringify(rule.validation_rule)}: validation_error must be a non-empty message`);
+        }
       } catch (error) {
         throw new Error(`catalog ${file.model_id}: ${field}: ${(error as Error).message}`);
       }

@@ -54,11 +54,17 @@ function describe(error: ErrorObject): { msg: string; type: string } {
   }
 }
 
-/** Ajv reports `type` and then `enum`/bounds for one bad value; the first says it best. */
+/**
+ * Ajv reports `type` and then `enum`/bounds for one bad value; the first says it best, except on
+ * an enum field, where the enum error (listing the allowed values) wins: `"5"` for an integer
+ * enum is reported as `enum` like any other value outside the list.
+ */
 function oneErrorPerField(errors: ErrorObject[]): ErrorObject[] {
+  const enumFields = new Set(errors.filter((error) => error.keyword === 'enum').map((error) => JSON.stringify(fieldPath(error))));
   const seen = new Set<string>();
   return errors.filter((error) => {
     const key = JSON.stringify(fieldPath(error));
+    if (error.keyword === 'type' && enumFields.has(key)) return false;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
