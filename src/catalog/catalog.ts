@@ -45,6 +45,10 @@ function toModel(file: CatalogFile): CatalogModel {
   });
   // Rules are parsed now so that a typo in a catalog file stops the start, not a job.
   for (const [field, property] of Object.entries(properties)) {
+    // Rules are only ever checked on file inputs; rules anywhere else would be silently ignored.
+    if (fileRulesOf(property).length > 0 && !fileInputs.some((input) => input.field === field)) {
+      throw new Error(`catalog ${file.model_id}: ${field} has file rules (validations) but is not listed in file_inputs`);
+    }
     for (const rule of fileRulesOf(property)) {
       try {
         parseRule(rule.validation_rule);

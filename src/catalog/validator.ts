@@ -73,14 +73,25 @@ function oneErrorPerField(errors: ErrorObject[]): ErrorObject[] {
 
 export function compileInputValidator(ajv: Ajv, schema: JsonSchema): InputValidator {
   const validate: ValidateFunction = ajv.compile(schema);
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return { ok: false, detail: [{ loc: ['body'], msg: 'the request body must be a JSON object', type: 'type' }] };
     }
+    // `required` means the client must send the field. Ajv fills defaults before it checks
+    // `required`, which would turn a forgotten prompt into the seed's sample prompt, so presence
+    // is checked here, on the input as sent.
+    const missing = required.filter((field) => !Object.hasOwn(input, field));
     // Defaults are applied to a copy: the caller's object is never changed behind its back.
     const value = structuredClone(input) as Record<string, unknown>;
-    if (validate(value)) return { ok: true, value };
-    const detail = oneErrorPerField(validate.errors ?? []).map((error) => ({ loc: ['body', ...fieldPath(error)], ...describe(error) }));
+    const valid = validate(value);
+    if (valid && missing.length === 0) return { ok: true, value };
+    const detail: ErrorDetail[] = missing.map((field) => ({ loc: ['body', field], msg: 'field required', type: 'missing' }));
+    const reported = new Set(detail.map((d) => JSON.stringify(d.loc)));
+    for (const error of oneErrorPerField(validate.errors ?? [])) {
+      const loc = ['body', ...fieldPath(error)];
+      if (!reported.has(JSON.stringify(loc))) detail.push({ loc, ...describe(error) });
+    }
     return { ok: false, detail };
   };
 }

@@ -69,7 +69,7 @@ describe('defaults never override the caller', () => {
   });
 
   test('the empty string is a value, not a missing field (the seed curl examples send "")', () => {
-    const reframe = catalog().validate(MODELS.reframe, { image: '' });
+    const reframe = catalog().validate(MODELS.reframe, { image: '', resolution: '1152:864 (4:3)' });
     assert.ok(reframe.ok);
     assert.equal(reframe.value.image, '');
     const dreamina = catalog().validate(MODELS.dreamina, { prompt: '' });
@@ -93,7 +93,7 @@ describe("the caller's object is not mutated", () => {
 
   test('nested objects are copied too', () => {
     const palette = { members: [{ color_hex: '#00ff00' }] };
-    const result = catalog().validate(MODELS.reframe, { image: 'x', color_palette: palette });
+    const result = catalog().validate(MODELS.reframe, { image: 'x', resolution: '1152:864 (4:3)', color_palette: palette });
     assert.ok(result.ok);
     (result.value.color_palette as { members: unknown[] }).members.push('changed');
     assert.deepEqual(palette, { members: [{ color_hex: '#00ff00' }] });

@@ -179,6 +179,12 @@ describe('a catalog file with a bad rule stops the load', () => {
     }
   });
 
+  test('rules on a property that is not a file input are refused at load, not silently ignored', () => {
+    const file = structuredClone(catalogFile(MODELS.runway));
+    file.file_inputs = {};
+    assert.throws(() => new Catalog([file]), /promptImage has file rules/);
+  });
+
   test('a file input that names no schema property', () => {
     const file = structuredClone(catalogFile(MODELS.runway));
     file.file_inputs = { ...file.file_inputs, missingField: { kind: 'image' } };

@@ -25,7 +25,7 @@ export const MODELS = {
 
 /** The smallest input each model accepts (its required fields). */
 export const MINIMAL: Record<string, Record<string, unknown>> = {
-  [MODELS.reframe]: { image: 'https://example.com/in.png' },
+  [MODELS.reframe]: { image: 'https://example.com/in.png', resolution: '1152:864 (4:3)' },
   [MODELS.dreamina]: { prompt: 'a cat' },
   [MODELS.seedream]: { prompt: 'a cat' },
   [MODELS.runway]: { promptText: 'a cat walks', promptImage: 'https://example.com/in.png' },

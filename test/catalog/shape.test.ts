@@ -26,15 +26,12 @@ describe('required fields', () => {
     assert.deepEqual(detailOf(MODELS.runway, { promptImage: 'x' }).map((d) => d.loc), [['body', 'promptText']]);
   });
 
-  test('a required field that has a seed default is filled from it, not reported missing', () => {
-    // reframe `resolution`, dreamina and seedream `prompt` are required and carry a default in the seeds.
-    assert.equal(accepts(MODELS.reframe, {}).resolution, '1152:864 (4:3)');
-    const dreamina = catalog().validate(MODELS.dreamina, {});
-    assert.ok(dreamina.ok);
-    assert.equal(dreamina.value.prompt, 'A beautiful girl is walking on the street');
-    const seedream = catalog().validate(MODELS.seedream, {});
-    assert.ok(seedream.ok);
-    assert.match(seedream.value.prompt as string, /^A vibrant close-up editorial portrait/);
+  test('a required field is reported missing even when the seed gives it a default', () => {
+    // reframe `resolution`, dreamina and seedream `prompt` are required and carry a default in the
+    // seeds; `required` wins, so a forgotten prompt never runs as the seed's sample prompt.
+    assert.deepEqual(detailOf(MODELS.reframe, { image: 'https://example.com/in.png' }), [{ loc: ['body', 'resolution'], msg: 'field required', type: 'missing' }]);
+    assert.deepEqual(detailOf(MODELS.dreamina, {}), [{ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' }]);
+    assert.deepEqual(detailOf(MODELS.seedream, {}), [{ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' }]);
   });
 
   test('several problems in one body are all reported, one entry per field', () => {
