@@ -129,7 +129,7 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
 
     const cases: Array<{ model: string; body: Record<string, unknown>; field: string; type: string }> = [
       { model: MODELS.reframe, body: { image: 'https://example.com/a.png', resolution: '1000:1000 (1:1)' }, field: 'resolution', type: 'enum' },
-      { model: MODELS.reframe, body: { image: 'https://example.com/a.png', seed: 2147483648 }, field: 'seed', type: 'less_than_equal' },
+      { model: MODELS.reframe, body: { image: 'https://example.com/a.png', resolution: '1152:864 (4:3)', seed: 2147483648 }, field: 'seed', type: 'less_than_equal' },
       { model: MODELS.runway, body: { promptText: 'x', promptImage: 'https://example.com/b.png', seed: -1 }, field: 'seed', type: 'greater_than_equal' },
       { model: MODELS.dreamina, body: { prompt: 'a'.repeat(801) }, field: 'prompt', type: 'max_length' },
       { model: MODELS.runway, body: { promptText: 'a'.repeat(513), promptImage: 'https://example.com/b.png' }, field: 'promptText', type: 'max_length' },
@@ -144,7 +144,7 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
     }
     // Boundary values themselves are accepted (both sides of each bound).
     for (const body of [{ prompt: 'a'.repeat(800) }]) assert.equal((await client.submit(MODELS.dreamina, body)).status, 200);
-    assert.equal((await client.submit(MODELS.reframe, { image: 'https://example.com/a.png', seed: 2147483647 })).status, 200);
+    assert.equal((await client.submit(MODELS.reframe, { image: 'https://example.com/a.png', resolution: '1152:864 (4:3)', seed: 2147483647 })).status, 200);
   });
 
   test('keys create prints only the key; list shows it; revoke makes its next request 401001', async () => {
@@ -202,7 +202,7 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
     client = api(server.url, key);
 
     const ids: string[] = [];
-    for (const prompt of ['sleep=1500 first', 'second', 'third']) {
+    for (const prompt of ['sleep=2000 first', 'second', 'third']) {
       const res = await client.submit(MODELS.dreamina, { prompt });
       assert.equal(res.status, 200);
       ids.push(res.json.request_id);

@@ -27,7 +27,7 @@ test('SIGTERM with two jobs in flight: one finishes within the grace, one is rel
   const server = await procs.serve(install, { MODELGATE_WORKERS: '0', MODELGATE_LOG_LEVEL: 'warn' });
   const client = api(server.url, server.apiKey);
   const submit = async (prompt: string) => (await client.submit(MODELS.dreamina, { prompt })).json.request_id as string;
-  const short = await submit('sleep=700 finishes within the grace');
+  const short = await submit('sleep=1000 finishes within the grace');
   const long = await submit('hang');
 
   const worker = await procs.worker(install, { MODELGATE_WORKERS: '2', MODELGATE_SHUTDOWN_GRACE_MS: String(GRACE_MS) });

@@ -44,18 +44,24 @@ describe('worker processes killed mid-job (SQLite)', () => {
   test('SIGKILL of a worker with jobs in flight: another worker re-claims and completes them (lost = 0)', async () => {
     const JOBS = 8;
     const IN_FLIGHT = 4;
-    const ids: string[] = [];
-    for (let i = 0; i < JOBS; i++) ids.push(await submit(`sleep=1500 job ${i}`));
-
+    // The survivor is started first and frozen (SIGSTOP), so that it neither takes the jobs from
+    // the worker to be killed nor adds its start-up time to the re-claim time; it is thawed at the kill.
+    const survivor = await procs.worker(install, { MODELGATE_WORKERS: String(JOBS) }, 'worker 2 (survivor)');
+    survivor.process.kill('SIGSTOP');
     const doomed = await procs.worker(install, { MODELGATE_WORKERS: String(IN_FLIGHT) }, 'worker 1 (to be killed)');
-    await poll(() => Promise.all(ids.map(statusOf)), (s) => s.filter((x) => x === 'in_progress').length === IN_FLIGHT);
-    const victims = (await Promise.all(ids.map(async (id) => ({ id, status: await statusOf(id) })))).filter((j) => j.status === 'in_progress').map((j) => j.id);
-    assert.equal(victims.length, IN_FLIGHT);
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i++) ids.push(await submit(`sleep=2000 job ${i}`));
+    // Four claimed and their engines started (the test engine logs attempt 1 as it starts).
+    const statuses = await poll(
+      () => Promise.all(ids.map(statusOf)),
+      (s) => s.filter((x) => x === 'in_progress').length === IN_FLIGHT && ids.every((id, i) => s[i] !== 'in_progress' || install.executions().has(id)),
+    );
+    const victims = ids.filter((_, i) => statuses[i] === 'in_progress');
 
-    // The survivor is up (and takes the queued half) before the kill, so re-claim time is not start-up time.
-    const survivor = await procs.worker(install, { MODELGATE_WORKERS: String(JOBS) }, 'worker 2');
     const killedAt = Date.now();
-    const exit = await doomed.kill('SIGKILL');
+    doomed.process.kill('SIGKILL');
+    survivor.process.kill('SIGCONT');
+    const exit = await doomed.exited;
     assert.equal(exit.signal, 'SIGKILL');
 
     // Re-claim = the test engine's log shows attempt 2 of the job (it appends at the start of a run).
