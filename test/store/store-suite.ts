@@ -1,0 +1,44 @@
+/**
+ * One behavioural suite for the Store seam, run against every backend (sqlite-store.test.ts,
+ * postgres-store.test.ts), so the backends cannot drift apart. Every test gets a fresh, empty
+ * database; times are passed explicitly (`now`) instead of slept, so lease expiry is exact.
+ */
+import { afterEach, describe } from 'node:test';
+import type { Store } from '../../src/store/store.ts';
+import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
+import { leaseTests } from './suite/leases.ts';
+import { queueTests } from './suite/queue.ts';
+import { raceTests } from './suite/races.ts';
+import type { Fresh, OpenStore, SuiteContext } from './suite/support.ts';
+
+export type { OpenStore } from './suite/support.ts';
+
+export function defineStoreSuite(name: string, openStore: OpenStore): void {
+  describe(`Store: ${name}`, () => {
+    let opened: Store[] = [];
+    let databases = 0;
+
+    const ctx: SuiteContext = {
+      async fresh(): Promise<Fresh> {
+        const database = `db${++databases}`;
+        const open = async () => {
+          const store = await openStore(database);
+          opened.push(store);
+          return store;
+        };
+        return { store: await open(), another: open };
+      },
+    };
+
+    afterEach(async () => {
+      const stores = opened;
+      opened = [];
+      for (const store of stores) await store.close();
+    });
+
+    describe('keys and submits', () => keyAndSubmitTests(ctx));
+    describe('queue, claims and cancel', () => queueTests(ctx));
+    describe('leases, fencing and the sweeper', () => leaseTests(ctx));
+    describe('races and wake-ups', () => raceTests(ctx));
+  });
+}
