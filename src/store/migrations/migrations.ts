@@ -60,9 +60,20 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: AnyDb, flavour: SqlFlavour): Promise<void> {
+/**
+ * `schema` (PostgreSQL only) names where the bookkeeping tables live. Without it Kysely looks for
+ * them in every schema of the database, so a second install in another schema would believe it
+ * was already migrated. The tables themselves follow the connection's search_path.
+ */
+export async function migrateToLatest(db: AnyDb, flavour: SqlFlavour, schema?: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(flavour) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'modelgate_migrations', migrationLockTableName: 'modelgate_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'modelgate_migrations',
+    migrationLockTableName: 'modelgate_migrations_lock',
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

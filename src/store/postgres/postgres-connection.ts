@@ -1,0 +1,144 @@
+/**
+ * Opens PostgreSQL for the Store: a connection pool whose every connection works in one schema,
+ * the shared Kysely migrations, and a dedicated LISTEN connection for cross-process wake-ups.
+ */
+import { EventEmitter } from 'node:events';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Client, Pool, type ClientConfig } from 'pg';
+import { migrateToLatest } from '../migrations/migrations.ts';
+
+export interface PostgresOptions {
+  /** postgres:// or postgresql:// URL. */
+  url: string;
+  /**
+   * The schema holding ModelGate's tables, created when missing. Several installs (or test
+   * files) can share one database, each in its own schema. Default: public.
+   */
+  schema?: string;
+  /** Connections in the pool; the LISTEN connection comes on top. Default 10. */
+  poolSize?: number;
+}
+
+// Kept short and plain so it can be spliced into search_path and a NOTIFY channel name
+// (identifiers stop at 63 bytes) without quoting rules to get wrong.
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
+
+export function validateSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`PostgreSQL schema name ${JSON.stringify(schema)} must be 1-40 characters of a-z, 0-9 and _, not starting with a digit`);
+  }
+  return schema;
+}
+
+/** application_name says whose connection it is and what for, e.g. in pg_stat_activity. */
+export function connectionConfig(options: PostgresOptions, role: 'pool' | 'listen'): ClientConfig {
+  const schema = validateSchemaName(options.schema ?? 'public');
+  // A startup parameter rather than a SET after connecting: it is in force before the first
+  // query on every new pooled connection, with no window where a query runs in another schema.
+  return { connectionString: options.url, options: `-c search_path=${schema}`, application_name: `modelgate-${role}-${schema}` };
+}
+
+/** The NOTIFY channel of one schema, so installs sharing a database do not wake each other. */
+export function channelName(schema: string): string {
+  return `modelgate_jobs_${schema}`;
+}
+
+export async function openPostgresPool(options: PostgresOptions): Promise<Pool> {
+  const schema = validateSchemaName(options.schema ?? 'public');
+  const pool = new Pool({ ...connectionConfig(options, 'pool'), max: options.poolSize ?? 10 });
+  // An idle connection that dies (server restart, pg_terminate_backend) emits 'error' on the
+  // pool; unhandled, that would crash the process. The pool replaces it on the next checkout,
+  // and the query that needed it reports its own error to its caller.
+  pool.on('error', () => {});
+  try {
+    await ensureSchema(pool, schema);
+    const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    // kysely.destroy() would end the shared pool, so the migrator's instance is just dropped.
+    await migrateToLatest(kysely, 'postgres', schema);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return pool;
+}
+
+async function ensureSchema(pool: Pool, schema: string): Promise<void> {
+  const found = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (found.rowCount !== 0) return;
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (error) {
+    // Two processes creating the same schema at once: the loser's IF NOT EXISTS can still hit
+    // the catalog's unique index. The schema exists either way, which is all we need.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  }
+}
+
+/**
+ * Holds one LISTEN connection and emits 'notification' with each payload on the channel.
+ * When the connection drops it reconnects with backoff and emits 'reconnected', since
+ * notifications sent meanwhile are lost and listeners should look for work once.
+ */
+export class NotificationListener extends EventEmitter {
+  private client: Client | undefined;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly channel: string,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    const client = new Client(this.config);
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.emit('notification', message.payload ?? '');
+    });
+    // 'error' and 'end' both mean the live connection is finished: reconnect once for either.
+    // Failures before it is live reject start() instead, and whoever called start() retries.
+    const onLost = () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      void client.end().catch(() => {});
+      if (!this.closed) this.scheduleReconnect(1);
+    };
+    client.on('error', onLost);
+    client.on('end', onLost);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    const delay = Math.min(100 * 2 ** attempt, 5_000);
+    this.retryTimer = setTimeout(() => {
+      this.start().then(
+        () => this.emit('reconnected'),
+        () => {
+          if (!this.closed) this.scheduleReconnect(attempt + 1);
+        },
+      );
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.end().catch(() => {});
+  }
+}

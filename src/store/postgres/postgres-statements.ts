@@ -1,0 +1,95 @@
+/**
+ * Every SQL statement the PostgreSQL store runs. Each has a fixed text and a name, so pg
+ * prepares it once per pooled connection and later runs only send the name and the values.
+ * Columns are listed instead of `*`: a prepared statement whose result shape changes under it
+ * (a later migration adding a column) fails with "cached plan must not change result type".
+ *
+ * Wake-ups ride inside the statements that make a job claimable: pg_notify in the same
+ * statement is delivered by PostgreSQL only when that transaction commits, so a listener never
+ * hears of a job it cannot yet see, and a crash between commit and notify cannot lose one.
+ */
+
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
+const JOB_COLUMNS = `j.seq, j.id, j.owner_key_id, j.model_id, j.input, j.state, j.attempt, j.max_attempts,
+  j.lost_leases, j.worker_id, j.lease_until, j.progress, j.outputs, j.error_type, j.error_message,
+  j.created_at, j.started_at, j.finished_at`;
+
+const statement = (name: string, text: string): NamedStatement => ({ name: `modelgate_${name}`, text });
+
+export const SQL = {
+  insertApiKey: statement('insert_api_key', `INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at)
+    VALUES ($1, $2, $3, $4, $5, NULL)`),
+  findApiKeyByHash: statement('find_api_key', `SELECT id, name, prefix, hash, created_at, revoked_at FROM api_keys WHERE hash = $1`),
+  listApiKeys: statement('list_api_keys', `SELECT id, name, prefix, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id`),
+  revokeApiKey: statement('revoke_api_key', `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`),
+
+  // A whole submit batch in one statement: parallel arrays, one element per job. WITH
+  // ORDINALITY … ORDER BY keeps the batch's submission order in `seq`, which is the FIFO order.
+  // $7/$8: NOTIFY channel and payload.
+  insertJobs: statement('insert_jobs', `WITH inserted AS (
+      INSERT INTO jobs (id, owner_key_id, model_id, input, state, attempt, max_attempts, created_at)
+      SELECT id, owner_key_id, model_id, input, 'queued', 0, max_attempts, created_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
+        WITH ORDINALITY AS batch(id, owner_key_id, model_id, input, max_attempts, created_at, ord)
+      ORDER BY ord
+      RETURNING 1)
+    SELECT pg_notify($7, $8) WHERE EXISTS (SELECT 1 FROM inserted)`),
+  // One read answers a status poll, queue position included.
+  getJob: statement('get_job', `SELECT ${JOB_COLUMNS},
+      CASE WHEN j.state = 'queued'
+        THEN (SELECT count(*) FROM jobs q WHERE q.state = 'queued' AND q.seq < j.seq) END AS queue_position
+    FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2`),
+  // The whole cancel decision is this one conditional UPDATE. A claim holds the row lock from
+  // its SKIP LOCKED pick to its commit; this UPDATE waits for it and re-checks state='queued'
+  // on the committed row, so exactly one of the two changes the job.
+  cancelQueued: statement('cancel_queued', `UPDATE jobs SET state = 'cancelled', finished_at = $3
+    WHERE id = $1 AND owner_key_id = $2 AND state = 'queued'`),
+  getState: statement('get_state', `SELECT state FROM jobs WHERE id = $1 AND owner_key_id = $2`),
+
+  // SKIP LOCKED lets concurrent claimers each lock a different queued row instead of queueing
+  // up behind the first; the locked row is re-checked against state='queued' before it is taken.
+  claimNext: statement('claim_next', `UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = $1,
+      lease_until = $2, started_at = coalesce(started_at, $3), progress = NULL
+    WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
+      AND state = 'queued'
+    RETURNING id, model_id, input, attempt, created_at`),
+  heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
+    WHERE id = $1 AND attempt = $2 AND state = 'running'`),
+  reportProgress: statement('report_progress', `UPDATE jobs SET progress = $3
+    WHERE id = $1 AND attempt = $2 AND state = 'running'`),
+  complete: statement('complete', `UPDATE jobs SET state = 'succeeded', outputs = $3, progress = 1, finished_at = $4,
+      worker_id = NULL, lease_until = NULL
+    WHERE id = $1 AND attempt = $2 AND state = 'running'`),
+  fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
+      worker_id = NULL, lease_until = NULL
+    WHERE id = $1 AND attempt = $2 AND state = 'running'`),
+  // $3/$4: NOTIFY channel and payload, sent only when the job was really given back.
+  release: statement('release', `WITH released AS (
+      UPDATE jobs SET state = 'queued', worker_id = NULL, lease_until = NULL, progress = NULL
+      WHERE id = $1 AND attempt = $2 AND state = 'running'
+      RETURNING id)
+    SELECT id, pg_notify($3, $4) FROM released`),
+
+  listExpired: statement('list_expired', `SELECT id, attempt, max_attempts FROM jobs
+    WHERE state = 'running' AND lease_until < $1`),
+  // Settles every expired lease found by listExpired in one statement: requeue, or fail once
+  // the retry budget is spent. Fenced on (id, attempt) and re-checked against the lease, so a
+  // heartbeat that landed since the listing, or a second sweeper, leaves the job alone.
+  // $1-$3: parallel arrays id, attempt, worker_lost message; $4: now; $5/$6: NOTIFY.
+  sweepExpired: statement('sweep_expired', `WITH swept AS (
+      UPDATE jobs j SET
+        state = CASE WHEN j.lost_leases + 1 >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+        finished_at = CASE WHEN j.lost_leases + 1 >= j.max_attempts THEN $4::bigint END,
+        error_type = CASE WHEN j.lost_leases + 1 >= j.max_attempts THEN 'worker_lost' END,
+        error_message = CASE WHEN j.lost_leases + 1 >= j.max_attempts THEN e.message END,
+        lost_leases = j.lost_leases + 1, worker_id = NULL, lease_until = NULL, progress = NULL
+      FROM unnest($1::text[], $2::int[], $3::text[]) AS e(id, attempt, message)
+      WHERE j.id = e.id AND j.attempt = e.attempt AND j.state = 'running' AND j.lease_until < $4
+      RETURNING j.id, j.state)
+    -- Identical notifications in one transaction reach listeners once, however many rows.
+    SELECT id, state, CASE WHEN state = 'queued' THEN pg_notify($5, $6)::text END AS notified FROM swept`),
+} as const satisfies Record<string, NamedStatement>;

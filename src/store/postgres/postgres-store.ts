@@ -1,0 +1,164 @@
+/**
+ * The distributed Store: PostgreSQL through a pg pool. Claims pick with FOR UPDATE SKIP LOCKED,
+ * so any number of worker processes share one queue; submits are group-committed (one INSERT
+ * per batch); wake-ups cross processes with LISTEN/NOTIFY (capabilities.crossProcessWakeups).
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Pool, QueryResultRow } from 'pg';
+import { rowToApiKey, rowToClaimedJob, rowToJob, workerLostMessage, type ApiKeyRow, type JobRow } from '../rows.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { SubmitBatcher } from '../submit-batcher.ts';
+import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
+import { SQL, type NamedStatement } from './postgres-statements.ts';
+
+export type { PostgresOptions } from './postgres-connection.ts';
+
+export class PostgresStore implements Store {
+  readonly capabilities = { crossProcessWakeups: true };
+  private readonly events = new EventEmitter();
+  private readonly batcher: SubmitBatcher<NewJob>;
+  /** Sent as every NOTIFY payload, so this store can tell its own wake-ups from other processes'. */
+  private readonly instanceId = randomUUID();
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly listener: NotificationListener,
+    private readonly channel: string,
+  ) {
+    this.events.setMaxListeners(0);
+    // Local workers are woken directly after the commit, without waiting for the round trip
+    // through the server; the NOTIFY is for other processes, so our own echo is dropped.
+    listener.on('notification', (payload: string) => {
+      if (payload !== this.instanceId) this.events.emit('available');
+    });
+    // Notifications sent while the LISTEN connection was down are gone: look once to be sure.
+    listener.on('reconnected', () => this.events.emit('available'));
+    this.batcher = new SubmitBatcher((jobs) => this.insertBatch(jobs), () => this.events.emit('available'));
+  }
+
+  static async open(options: PostgresOptions): Promise<PostgresStore> {
+    const channel = channelName(validateSchemaName(options.schema ?? 'public'));
+    const pool = await openPostgresPool(options);
+    const listener = new NotificationListener(connectionConfig(options, 'listen'), channel);
+    try {
+      await listener.start();
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool, listener, channel);
+  }
+
+  private async run<R extends QueryResultRow = QueryResultRow>(statement: NamedStatement, values: unknown[]) {
+    return this.pool.query<R>({ name: statement.name, text: statement.text, values });
+  }
+
+  private async insertBatch(jobs: NewJob[]): Promise<void> {
+    await this.run(SQL.insertJobs, [
+      jobs.map((job) => job.id),
+      jobs.map((job) => job.ownerKeyId),
+      jobs.map((job) => job.modelId),
+      jobs.map((job) => JSON.stringify(job.input)),
+      jobs.map((job) => job.maxAttempts),
+      jobs.map((job) => job.createdAt),
+      this.channel,
+      this.instanceId,
+    ]);
+  }
+
+  async insertApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.run(SQL.insertApiKey, [key.id, key.name, key.prefix, key.hash, key.createdAt]);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const { rows } = await this.run<ApiKeyRow>(SQL.findApiKeyByHash, [hash]);
+    return rows[0] && rowToApiKey(rows[0]);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.run<ApiKeyRow>(SQL.listApiKeys, []);
+    return rows.map(rowToApiKey);
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    return (await this.run(SQL.revokeApiKey, [now, id])).rowCount === 1;
+  }
+
+  insertJob(job: NewJob): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    return this.batcher.add(job);
+  }
+
+  async getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.run<JobRow>(SQL.getJob, [id, ownerKeyId]);
+    return rows[0] && rowToJob(rows[0]);
+  }
+
+  async cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome> {
+    if ((await this.run(SQL.cancelQueued, [id, ownerKeyId, now])).rowCount === 1) return 'cancelled';
+    // Only explains a lost cancel; a fresh statement, so it sees the claim that beat us.
+    const { rows } = await this.run<{ state: string }>(SQL.getState, [id, ownerKeyId]);
+    if (!rows[0]) return 'not_found';
+    return rows[0].state === 'cancelled' ? 'cancelled' : 'not_cancellable';
+  }
+
+  async claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined> {
+    const { rows } = await this.run<JobRow>(SQL.claimNext, [workerId, now + leaseMs, now]);
+    return rows[0] && rowToClaimedJob(rows[0]);
+  }
+
+  async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
+    return (await this.run(SQL.heartbeat, [id, attempt, now + leaseMs])).rowCount === 1;
+  }
+
+  async reportProgress(id: string, attempt: number, progress: number): Promise<boolean> {
+    return (await this.run(SQL.reportProgress, [id, attempt, progress])).rowCount === 1;
+  }
+
+  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number): Promise<boolean> {
+    return (await this.run(SQL.complete, [id, attempt, JSON.stringify(outputs), now])).rowCount === 1;
+  }
+
+  async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
+    return (await this.run(SQL.fail, [id, attempt, error.type, error.message, now])).rowCount === 1;
+  }
+
+  async release(id: string, attempt: number): Promise<boolean> {
+    const released = (await this.run(SQL.release, [id, attempt, this.channel, this.instanceId])).rowCount === 1;
+    if (released) this.events.emit('available');
+    return released;
+  }
+
+  async sweepExpiredLeases(now: number): Promise<SweepResult> {
+    const result: SweepResult = { requeued: [], failed: [] };
+    const expired = (await this.run<{ id: string; attempt: number; max_attempts: number }>(SQL.listExpired, [now])).rows;
+    if (expired.length === 0) return result;
+    const { rows } = await this.run<{ id: string; state: string }>(SQL.sweepExpired, [
+      expired.map((job) => job.id),
+      expired.map((job) => job.attempt),
+      expired.map((job) => workerLostMessage(job.max_attempts)),
+      now,
+      this.channel,
+      this.instanceId,
+    ]);
+    for (const row of rows) (row.state === 'queued' ? result.requeued : result.failed).push(row.id);
+    if (result.requeued.length > 0) this.events.emit('available');
+    return result;
+  }
+
+  onJobAvailable(listener: () => void): () => void {
+    this.events.on('available', listener);
+    return () => this.events.off('available', listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.batcher.flush();
+    this.events.removeAllListeners();
+    await this.listener.close();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The Store suite against PostgreSQL, plus what only PostgreSQL promises: wake-ups across
+ * processes and surviving dropped connections. Every database of the suite is a schema of its
+ * own, named after this file's run, and all of them are dropped at the end.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, afterEach, describe, test } from 'node:test';
+import { Client } from 'pg';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { defineStoreSuite } from './store-suite.ts';
+import { newJob, nextWakeUp, OWNER, T0, withTimeout } from './suite/support.ts';
+
+const URL = process.env.MODELGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RUN = `mg_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+const schemas = new Set<string>();
+
+async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const reachable = await withAdmin(async () => true).catch((error: Error) => error.message);
+
+function openStore(database: string): Promise<PostgresStore> {
+  const schema = `${RUN}_${database}`;
+  schemas.add(schema);
+  return PostgresStore.open({ url: URL, schema, poolSize: 4 });
+}
+
+after(async () => {
+  if (schemas.size === 0) return;
+  await withAdmin(async (client) => {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+});
+
+if (reachable !== true) {
+  test(`PostgreSQL Store (skipped: cannot connect to ${URL}: ${reachable})`, { skip: true }, () => {});
+} else {
+  defineStoreSuite('PostgreSQL', openStore);
+
+  describe('PostgreSQL only', () => {
+    const opened: PostgresStore[] = [];
+    const open = async (database: string) => {
+      const store = await openStore(database);
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close();
+    });
+
+    test('capabilities: wake-ups cross processes', async () => {
+      assert.equal((await open('caps')).capabilities.crossProcessWakeups, true);
+    });
+
+    test('LISTEN/NOTIFY: another instance is woken after an insert commits, a sweep requeue and a release', async () => {
+      const api = await open('notify');
+      const worker = await open('notify');
+      const job = newJob();
+      const afterInsert = nextWakeUp(worker, async () => (await worker.getJob(job.id, OWNER))?.state);
+      await api.insertJob(job);
+      assert.equal(await withTimeout(afterInsert, 3_000, 'NOTIFY after insert'), 'queued', 'the woken instance can already see the job');
+
+      assert.equal((await worker.claimNext('w', 1_000, T0))?.attempt, 1);
+      const afterSweep = nextWakeUp(worker, async () => (await worker.getJob(job.id, OWNER))?.state);
+      assert.deepEqual((await api.sweepExpiredLeases(T0 + 1_001)).requeued, [job.id]);
+      assert.equal(await withTimeout(afterSweep, 3_000, 'NOTIFY after a sweep requeue'), 'queued');
+
+      await api.claimNext('w2', 1_000, T0 + 2_000);
+      const afterRelease = nextWakeUp(worker, async () => (await worker.getJob(job.id, OWNER))?.state);
+      assert.equal(await api.release(job.id, 2), true);
+      assert.equal(await withTimeout(afterRelease, 3_000, 'NOTIFY after a release'), 'queued');
+    });
+
+    test('installs in different schemas of one database do not wake each other', async () => {
+      const mine = await open('iso_a');
+      const theirs = await open('iso_b');
+      let woken = 0;
+      theirs.onJobAvailable(() => woken++);
+      const job = newJob();
+      await mine.insertJob(job);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(woken, 0);
+      assert.equal(await theirs.getJob(job.id, OWNER), undefined, 'and do not see each other’s jobs');
+    });
+
+    test('killed connections: the pool reconnects, and the LISTEN connection comes back and looks for work once', async () => {
+      const store = await open('kill');
+      const other = await open('kill');
+      await store.getJob('warm-up', OWNER);
+      const lookedAgain = nextWakeUp(store, async () => true);
+      const killed = await withAdmin(async (client) => {
+        const { rows } = await client.query<{ pid: number; application_name: string }>(
+          `SELECT pid, application_name FROM pg_stat_activity WHERE application_name = ANY($1)`,
+          [[`modelgate-pool-${RUN}_kill`, `modelgate-listen-${RUN}_kill`]],
+        );
+        for (const { pid } of rows) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+        return rows.map((row) => row.application_name.split('-')[1]);
+      });
+      assert.ok(killed.includes('pool') && killed.filter((role) => role === 'listen').length === 2, `killed: ${killed.join(', ')}`);
+      assert.equal(await withTimeout(lookedAgain, 5_000, 'the wake-up after the LISTEN connection came back'), true);
+
+      // Both paths work again: statements on the pool, and a NOTIFY from another instance.
+      const job = newJob();
+      const woken = nextWakeUp(store, async () => (await store.getJob(job.id, OWNER))?.state);
+      await other.insertJob(job);
+      assert.equal(await withTimeout(woken, 3_000, 'NOTIFY on the new LISTEN connection'), 'queued');
+    });
+  });
+}
