@@ -1,0 +1,42 @@
+/**
+ * Measures a local file the library (or the upload route) wrote: magic bytes first, then the
+ * prober for that kind. Everything the catalog's rules and the engines need comes from here.
+ */
+import { stat } from 'node:fs/promises';
+import type { FileKind } from '../catalog/types.ts';
+import { probeImage } from './probe-image.ts';
+import { probeVideo } from './probe-video.ts';
+import { sniffFile, type SniffedFormat } from './sniff.ts';
+
+export interface InspectOptions {
+  /** The kind the caller needs; anything else is refused with 'bad_type'. */
+  kind?: FileKind;
+  maxPixels?: number;
+  /** Decode the image once to catch truncation (default true). */
+  verifyDecode?: boolean;
+  ffprobePath?: string;
+  probeTimeoutMs?: number;
+}
+
+export interface InspectedFile {
+  kind: FileKind;
+  format: SniffedFormat;
+  contentType: string;
+  extension: string;
+  sizeBytes: number;
+  width: number;
+  height: number;
+  durationSeconds?: number;
+}
+
+export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectedFile> {
+  const type = await sniffFile(path, options.kind);
+  const { size } = await stat(path);
+  const base = { kind: type.kind, format: type.format, contentType: type.contentType, extension: type.extension, sizeBytes: size };
+  if (type.kind === 'image') {
+    const image = await probeImage(path, { maxPixels: options.maxPixels, verifyDecode: options.verifyDecode });
+    return { ...base, width: image.width, height: image.height };
+  }
+  const video = await probeVideo(path, { ffprobePath: options.ffprobePath, timeoutMs: options.probeTimeoutMs });
+  return { ...base, width: video.width, height: video.height, durationSeconds: video.durationSeconds };
+}
