@@ -31,6 +31,8 @@ export interface Config {
   /** On SIGTERM/SIGINT, how long running jobs may finish before they are released to the queue. */
   shutdownGraceMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** PostgreSQL instead of the embedded SQLite file, when set (postgres:// or postgresql://). */
+  databaseUrl: string | undefined;
   /** Per-key request budget per minute; 0 disables rate limiting. */
   rateLimitPerMinute: number;
   engines: Record<string, EngineConfig>;
@@ -81,6 +83,22 @@ function choiceSetting<T extends string>(env: Env, name: string, fallback: T, ch
   const value = raw.trim() as T;
   if (!choices.includes(value)) throw new ConfigError(name, `must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+function databaseUrlSetting(env: Env): string | undefined {
+  const raw = (env.MODELGATE_DATABASE_URL ?? '').trim();
+  if (raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The URL itself is not echoed: it usually carries a password.
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+    throw new ConfigError('MODELGATE_DATABASE_URL', 'must be a postgres:// or postgresql:// URL (unset it to use the embedded SQLite database)');
+  }
+  return raw;
 }
 
 function publicUrlSetting(env: Env, host: string, port: number): string {
@@ -182,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     pollIntervalMs: integerSetting(env, 'MODELGATE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10, 3600_000),
     shutdownGraceMs: integerSetting(env, 'MODELGATE_SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, 0, 3600_000),
     sqliteSynchronous: choiceSetting(env, 'MODELGATE_SQLITE_SYNCHRONOUS', DEFAULTS.sqliteSynchronous, ['FULL', 'NORMAL']),
+    databaseUrl: databaseUrlSetting(env),
     rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     engines,
     models,
