@@ -8,7 +8,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { InputError } from './errors.ts';
 
-/** Passes bytes through until `max` is exceeded, then fails with InputError 'too_large'. */
+/**
+ * Passes bytes through until `max` is exceeded, then fails with InputError 'too_large'. The
+ * chunk that crosses the cap is never passed on, so at most `max` bytes reach the file;
+ * `counted` includes that chunk (one socket read or one 16 KiB zlib chunk past the cap).
+ */
 export class ByteLimit extends Transform {
   count = 0;
 
@@ -24,7 +28,7 @@ export class ByteLimit extends Transform {
     if (this.count > this.max) {
       callback(
         new InputError('too_large', `the input file is larger than ${formatBytes(this.max)}`, {
-          details: { limit: this.max, counted: this.count, what: this.what },
+          details: { limit: this.max, counted: this.count, passed: this.count - chunk.length, what: this.what },
         }),
       );
       return;

@@ -42,8 +42,11 @@ export function restrictSharpLoaders(): void {
   loadersRestricted = true;
 }
 
+/** `stage: 'header'` records that the refusal came before the decode step ever ran. */
 function pixelLimitError(maxPixels: number, details: Record<string, number>): InputError {
-  return new InputError('too_many_pixels', `the image has more than ${(maxPixels / 1e6).toFixed(0)} megapixels`, { details });
+  return new InputError('too_many_pixels', `the image has more than ${(maxPixels / 1e6).toFixed(0)} megapixels`, {
+    details: { ...details, maxPixels, stage: 'header' },
+  });
 }
 
 export async function probeImage(path: string, options: ImageProbeOptions = {}): Promise<ImageProbe> {
