@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { FileKind } from '../catalog/types.ts';
+import { InputError } from './errors.ts';
 import { probeImage } from './probe-image.ts';
 import { probeVideo } from './probe-video.ts';
 import { sniffFile, type SniffedFormat } from './sniff.ts';
@@ -35,6 +36,8 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   const base = { kind: type.kind, format: type.format, contentType: type.contentType, extension: type.extension, sizeBytes: size };
   if (type.kind === 'image') {
     const image = await probeImage(path, { maxPixels: options.maxPixels, verifyDecode: options.verifyDecode });
+    // sharp detects the format on its own; a disagreement with the sniffer means a crafted file.
+    if (image.format !== type.format) throw new InputError('bad_type', 'the image content does not match its signature');
     return { ...base, width: image.width, height: image.height };
   }
   const video = await probeVideo(path, { ffprobePath: options.ffprobePath, timeoutMs: options.probeTimeoutMs });

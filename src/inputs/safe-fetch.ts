@@ -5,7 +5,7 @@
  * Type sniffing (step 7) happens on the file afterwards (sniff.ts); Content-Type is not read.
  */
 import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable, Transform } from 'node:stream';
@@ -66,6 +66,8 @@ export async function fetchToFile(rawUrl: string, destPath: string, options: Fet
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const policy = { allowHttp: options.allowHttp, allowHosts: options.allowHosts, maxUrlLength: options.maxUrlLength };
   const maxRedirects = options.maxRedirects ?? 5;
+  // The destination must be new: on failure it is removed, and only our own file may be.
+  if (await lstat(destPath).then(() => true, () => false)) throw new Error(`fetchToFile: ${destPath} already exists`);
   try {
     let checked = checkUrl(rawUrl, policy);
     for (let hop = 0; ; hop++) {

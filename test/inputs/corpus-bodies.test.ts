@@ -43,7 +43,10 @@ function every(ms: number, fn: () => void, res: http.ServerResponse): void {
   });
 }
 
+const acceptEncodings = new Set<string>();
+
 function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+  acceptEncodings.add(String(req.headers['accept-encoding']));
   switch (req.url) {
     case '/declared-200mb':
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(200 * MiB) });
@@ -187,6 +190,7 @@ describe('group 16: size caps on decoded bytes', () => {
     assert.equal((await failure('/zstd')).error.reason, 'encoding');
     const fetched = await fetchToFile(`http://files.test:${canary.port}/gzip-png`, join(dir, 'gz.png'), options());
     assert.equal(fetched.sizeBytes, png.length);
+    assert.deepEqual([...acceptEncodings], ['identity'], 'every request asked for no compression');
   });
 });
 
