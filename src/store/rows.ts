@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by every SQL backend, so they answer with identical records. */
-import type { ApiKeyRecord, ClaimedJob, JobRecord, JobState } from './store.ts';
+import type { ApiKeyRecord, ClaimedJob, FileRecord, JobRecord, JobState } from './store.ts';
 
 export interface JobRow {
   seq: number | string;
@@ -59,11 +59,61 @@ export function rowToJob(row: JobRow): JobRecord {
 }
 
 export function rowToClaimedJob(row: JobRow): ClaimedJob {
-  return { id: row.id, modelId: row.model_id, input: JSON.parse(row.input) as Record<string, unknown>, attempt: row.attempt, createdAt: num(row.created_at) };
+  return { id: row.id, ownerKeyId: row.owner_key_id, modelId: row.model_id, input: JSON.parse(row.input) as Record<string, unknown>, attempt: row.attempt, createdAt: num(row.created_at) };
 }
 
 export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
   return { id: row.id, name: row.name, prefix: row.prefix, hash: row.hash, createdAt: num(row.created_at), revokedAt: numOrNull(row.revoked_at) };
+}
+
+export interface FileRow {
+  id: string;
+  owner_key_id: string;
+  blob_key: string;
+  kind: string;
+  content_type: string;
+  size_bytes: number | string;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
+  created_at: number | string;
+  expires_at: number | string;
+}
+
+export function rowToFile(row: FileRow): FileRecord {
+  return {
+    id: row.id,
+    ownerKeyId: row.owner_key_id,
+    blobKey: row.blob_key,
+    kind: row.kind as FileRecord['kind'],
+    contentType: row.content_type,
+    sizeBytes: num(row.size_bytes),
+    sha256: row.sha256,
+    width: row.width,
+    height: row.height,
+    durationSeconds: row.duration_seconds,
+    createdAt: num(row.created_at),
+    expiresAt: num(row.expires_at),
+  };
+}
+
+/** The columns of a file row, in the order both backends insert them. */
+export function fileToRow(file: FileRecord): FileRow {
+  return {
+    id: file.id,
+    owner_key_id: file.ownerKeyId,
+    blob_key: file.blobKey,
+    kind: file.kind,
+    content_type: file.contentType,
+    size_bytes: file.sizeBytes,
+    sha256: file.sha256,
+    width: file.width,
+    height: file.height,
+    duration_seconds: file.durationSeconds,
+    created_at: file.createdAt,
+    expires_at: file.expiresAt,
+  };
 }
 
 /** The error a job gets when its workers kept dying and its retry budget ran out. */

@@ -60,6 +60,8 @@ export interface NewJob {
 
 export interface ClaimedJob {
   id: string;
+  /** The key that submitted the job: uploads named in its input must belong to it. */
+  ownerKeyId: string;
   modelId: string;
   input: Record<string, unknown>;
   attempt: number;
@@ -75,6 +77,22 @@ export interface ApiKeyRecord {
   hash: string;
   createdAt: number;
   revokedAt: number | null;
+}
+
+/** A file uploaded with POST /v1/files, measured once at upload. */
+export interface FileRecord {
+  id: string;
+  ownerKeyId: string;
+  blobKey: string;
+  kind: 'image' | 'video';
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  durationSeconds: number | null;
+  createdAt: number;
+  expiresAt: number;
 }
 
 export type CancelOutcome = 'cancelled' | 'not_cancellable' | 'not_found';
@@ -99,6 +117,10 @@ export interface Store {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Marks a key revoked; false when there is no such key or it was already revoked. */
   revokeApiKey(id: string, now: number): Promise<boolean>;
+
+  // Uploaded files. Reads take the owner, like jobs.
+  insertFile(file: FileRecord): Promise<void>;
+  getFile(id: string, ownerKeyId: string): Promise<FileRecord | undefined>;
 
   // Jobs, client side. Reads take the owner so another key's job is simply absent.
   /** Resolves once the job is durably committed; concurrent inserts may share one commit. */

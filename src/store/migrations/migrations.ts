@@ -57,6 +57,28 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         await sql`CREATE INDEX jobs_running_lease ON jobs (lease_until) WHERE state = 'running'`.execute(db);
       },
     },
+    '0002_files': {
+      async up(db: AnyDb) {
+        // Uploads (POST /v1/files), measured once when uploaded so submits can check file rules
+        // without reading the file again.
+        await db.schema
+          .createTable('files')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_key_id', 'text', (c) => c.notNull())
+          .addColumn('blob_key', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('size_bytes', epochMs, (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('width', 'integer')
+          .addColumn('height', 'integer')
+          .addColumn('duration_seconds', flavour === 'postgres' ? 'double precision' : 'real')
+          .addColumn('created_at', epochMs, (c) => c.notNull())
+          .addColumn('expires_at', epochMs, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('files_expires_at').on('files').column('expires_at').execute();
+      },
+    },
   };
 }
 

@@ -27,6 +27,13 @@ export const SQL = {
   listApiKeys: statement('list_api_keys', `SELECT id, name, prefix, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id`),
   revokeApiKey: statement('revoke_api_key', `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`),
 
+  insertFile: statement('insert_file', `INSERT INTO files (id, owner_key_id, blob_key, kind, content_type, size_bytes, sha256,
+      width, height, duration_seconds, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`),
+  getFile: statement('get_file', `SELECT id, owner_key_id, blob_key, kind, content_type, size_bytes, sha256, width, height,
+      duration_seconds, created_at, expires_at
+    FROM files WHERE id = $1 AND owner_key_id = $2`),
+
   // A whole submit batch in one statement: parallel arrays, one element per job. WITH
   // ORDINALITY … ORDER BY keeps the batch's submission order in `seq`, which is the FIFO order.
   // $7/$8: NOTIFY channel and payload.
@@ -56,7 +63,7 @@ export const SQL = {
       lease_until = $2, started_at = coalesce(started_at, $3), progress = NULL
     WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
       AND state = 'queued'
-    RETURNING id, model_id, input, attempt, created_at`),
+    RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
   heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   reportProgress: statement('report_progress', `UPDATE jobs SET progress = $3

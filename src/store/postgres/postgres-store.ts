@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Pool, QueryResultRow } from 'pg';
-import { rowToApiKey, rowToClaimedJob, rowToJob, workerLostMessage, type ApiKeyRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
 import { SQL, type NamedStatement } from './postgres-statements.ts';
@@ -66,6 +66,16 @@ export class PostgresStore implements Store {
       this.channel,
       this.instanceId,
     ]);
+  }
+
+  async insertFile(file: FileRecord): Promise<void> {
+    const row = fileToRow(file);
+    await this.run(SQL.insertFile, [row.id, row.owner_key_id, row.blob_key, row.kind, row.content_type, row.size_bytes, row.sha256, row.width, row.height, row.duration_seconds, row.created_at, row.expires_at]);
+  }
+
+  async getFile(id: string, ownerKeyId: string): Promise<FileRecord | undefined> {
+    const { rows } = await this.run<FileRow>(SQL.getFile, [id, ownerKeyId]);
+    return rows[0] && rowToFile(rows[0]);
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {

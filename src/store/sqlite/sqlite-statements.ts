@@ -13,6 +13,12 @@ export function prepareStatements(db: Database) {
     listApiKeys: s(`SELECT * FROM api_keys ORDER BY created_at, id`),
     revokeApiKey: s(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`),
 
+    insertFile: s(`INSERT INTO files (id, owner_key_id, blob_key, kind, content_type, size_bytes, sha256, width, height,
+        duration_seconds, created_at, expires_at)
+      VALUES (@id, @owner_key_id, @blob_key, @kind, @content_type, @size_bytes, @sha256, @width, @height,
+        @duration_seconds, @created_at, @expires_at)`),
+    getFile: s(`SELECT * FROM files WHERE id = ? AND owner_key_id = ?`),
+
     insertJob: s(`INSERT INTO jobs (id, owner_key_id, model_id, input, state, attempt, max_attempts, created_at)
       VALUES (@id, @owner_key_id, @model_id, @input, 'queued', 0, @max_attempts, @created_at)`),
     // One read answers a status poll, queue position included.
@@ -29,7 +35,7 @@ export function prepareStatements(db: Database) {
     claimNext: s(`UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = @worker,
         lease_until = @lease_until, started_at = coalesce(started_at, @now), progress = NULL
       WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1)
-      RETURNING id, model_id, input, attempt, created_at`),
+      RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
     heartbeat: s(`UPDATE jobs SET lease_until = @lease_until
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
     reportProgress: s(`UPDATE jobs SET progress = @progress

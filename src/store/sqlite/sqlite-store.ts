@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Database } from 'better-sqlite3';
-import { rowToApiKey, rowToClaimedJob, rowToJob, workerLostMessage, type ApiKeyRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.ts';
@@ -33,6 +33,15 @@ export class SqliteStore implements Store {
   static async open(options: SqliteOptions): Promise<SqliteStore> {
     const db = await openSqlite(options);
     return new SqliteStore(db, prepareStatements(db));
+  }
+
+  async insertFile(file: FileRecord): Promise<void> {
+    this.sql.insertFile.run(fileToRow(file));
+  }
+
+  async getFile(id: string, ownerKeyId: string): Promise<FileRecord | undefined> {
+    const row = this.sql.getFile.get(id, ownerKeyId) as FileRow | undefined;
+    return row && rowToFile(row);
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {

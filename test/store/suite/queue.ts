@@ -37,7 +37,7 @@ export function queueTests(ctx: SuiteContext): void {
     const job = newJob({ createdAt: T0 - 50 });
     await store.insertJob(job);
     const first = await store.claimNext('worker-1', 1_000, T0 + 100);
-    assert.deepEqual(first, { id: job.id, modelId: job.modelId, input: job.input, attempt: 1, createdAt: T0 - 50 });
+    assert.deepEqual(first, { id: job.id, ownerKeyId: OWNER, modelId: job.modelId, input: job.input, attempt: 1, createdAt: T0 - 50 });
     const running = await store.getJob(job.id, OWNER);
     assert.equal(running?.state, 'running');
     assert.equal(running?.workerId, 'worker-1');
