@@ -9,6 +9,7 @@ import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLos
 import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
+import { ReadBatcher } from './read-batcher.ts';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.ts';
 
 export class SqliteStore implements Store {
@@ -16,12 +17,15 @@ export class SqliteStore implements Store {
   private readonly events = new EventEmitter();
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly insertMany: (jobs: NewJob[]) => void;
+  /** The key check and the job read (every poll) share a read transaction per event-loop turn. */
+  private readonly reads: ReadBatcher;
 
   private constructor(
     private readonly db: Database,
     private readonly sql: SqliteStatements,
   ) {
     this.events.setMaxListeners(0);
+    this.reads = new ReadBatcher(db);
     this.insertMany = db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
         sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), max_attempts: job.maxAttempts, created_at: job.createdAt });
@@ -48,9 +52,11 @@ export class SqliteStore implements Store {
     this.sql.insertApiKey.run({ id: key.id, name: key.name, prefix: key.prefix, hash: key.hash, created_at: key.createdAt });
   }
 
-  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.sql.findApiKeyByHash.get(hash) as ApiKeyRow | undefined;
-    return row && rowToApiKey(row);
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.reads.read(() => {
+      const row = this.sql.findApiKeyByHash.get(hash) as ApiKeyRow | undefined;
+      return row && rowToApiKey(row);
+    });
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
@@ -65,9 +71,11 @@ export class SqliteStore implements Store {
     return this.batcher.add(job);
   }
 
-  async getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined> {
-    const row = this.sql.getJob.get(id, ownerKeyId) as JobRow | undefined;
-    return row && rowToJob(row);
+  getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined> {
+    return this.reads.read(() => {
+      const row = this.sql.getJob.get(id, ownerKeyId) as JobRow | undefined;
+      return row && rowToJob(row);
+    });
   }
 
   async cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome> {
@@ -124,6 +132,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.batcher.flush();
+    this.reads.flush();
     this.events.removeAllListeners();
     this.db.close();
   }
