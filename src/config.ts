@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error.ts';
+import { inputSettingsFromEnv, type InputSettings } from './inputs/settings.ts';
+
+export { ConfigError } from './config-error.ts';
 
 export interface EngineConfig {
   type: string;
@@ -39,6 +43,10 @@ export interface Config {
   /** Route overrides: model id → engine name. Models not listed use their catalog default. */
   models: Record<string, { engine: string }>;
   configFile: string | undefined;
+  /** File inputs: which URLs may be fetched, and the size, pixel and time limits. */
+  inputs: InputSettings;
+  /** How long an upload (POST /v1/files, or a data: URI stored at submit) stays usable. */
+  uploadRetentionMs: number;
 }
 
 export const DEFAULTS = {
@@ -58,13 +66,6 @@ export const DEFAULTS = {
   // The engines every install has; catalog entries name one of these as their default.
   engines: { builtin: { type: 'builtin' }, onnx: { type: 'onnx' } },
 } as const satisfies Partial<Config>;
-
-export class ConfigError extends Error {
-  constructor(setting: string, problem: string) {
-    super(`invalid configuration: ${setting} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -205,5 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     engines,
     models,
     configFile,
+    inputs: inputSettingsFromEnv(env),
+    uploadRetentionMs: integerSetting(env, 'MODELGATE_UPLOAD_RETENTION_HOURS', 24, 1, 24 * 365) * 3600_000,
   };
 }

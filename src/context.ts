@@ -13,6 +13,9 @@ import { EngineRegistry } from './engines/registry.ts';
 import { createLogger } from './logger.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/store.ts';
+import { Uploads } from './uploads/uploads.ts';
+import { restrictSharpLoaders } from './inputs/probe-image.ts';
+import type { Resolver } from './inputs/resolve-host.ts';
 
 export interface Context {
   config: Config;
@@ -21,6 +24,9 @@ export interface Context {
   blobs: BlobStore;
   catalog: Catalog;
   engines: EngineRegistry;
+  uploads: Uploads;
+  /** DNS for input fetches; undefined means the system resolver. Tests inject a stub. */
+  resolver: Resolver | undefined;
   close(): Promise<void>;
 }
 
@@ -30,10 +36,14 @@ export interface ContextOverrides {
   catalog?: Catalog;
   /** Engines by name, replacing configured engines of the same name. */
   engines?: Record<string, Engine>;
+  resolver?: Resolver;
 }
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
   const log = overrides.log ?? createLogger(config.logLevel);
+  // Process-wide: only the image decoders we accept (JPEG, PNG, WebP, GIF) stay enabled, for
+  // input probing and engines alike, whichever runs first.
+  restrictSharpLoaders();
   const catalog = overrides.catalog ?? loadCatalog();
   const store = overrides.store ?? (await createStore(config));
   const blobs = new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
@@ -45,6 +55,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     blobs,
     catalog,
     engines,
+    uploads: new Uploads(store, blobs, config),
+    resolver: overrides.resolver,
     async close() {
       await engines.close();
       await blobs.close();

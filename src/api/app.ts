@@ -14,6 +14,7 @@ import { installAuth } from './auth.ts';
 import { installErrorHandlers } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { fileRoutes } from './routes/files.ts';
 import { modelRoutes } from './routes/models.ts';
 import { requestRoutes } from './routes/requests.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -63,6 +64,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     }
     await authed.register(modelRoutes(ctx, jobs));
     await authed.register(requestRoutes(jobs));
+    await authed.register(fileRoutes(ctx));
   });
   return app;
 }

@@ -12,6 +12,13 @@ export interface BlobStore {
   put(key: string, source: BlobSource, contentType: string): Promise<{ size: number }>;
   /** The absolute URL a client can GET the blob from. */
   url(key: string): string;
+  /**
+   * A local file holding the blob's bytes, for reading only: the blob itself where it already
+   * is a file (local disk), or a copy written into `scratchDir` (object storage).
+   */
+  localFile(key: string, scratchDir: string): Promise<string>;
+  /** Opens the blob for streaming to a client. */
+  read(key: string): Readable;
   close(): Promise<void>;
 }
 

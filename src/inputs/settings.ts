@@ -3,7 +3,7 @@
  * may fold `inputSettingsFromEnv` into src/config.ts; it lives here so the library is usable
  * (and testable) on its own. Sizes are MiB, like the catalog's `file_size_mb` rule.
  */
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
 import { HostAllowList } from './address-policy.ts';
 
 export interface InputLimits {

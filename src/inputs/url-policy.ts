@@ -77,10 +77,6 @@ export function checkUrl(raw: string, policy: UrlPolicy = {}, from?: URL): Check
   const defaultPort = url.protocol === 'https:' ? 443 : 80;
   const port = url.port === '' ? defaultPort : Number(url.port);
   const allowListed = policy.allowHosts?.allows(host, port) ?? false;
-  if (port !== defaultPort && !allowListed) {
-    throw new InputError('port', `the input URL must use the default port (${defaultPort}), not ${port}`);
-  }
-
   const literal = isIP(host) !== 0 ? host : undefined;
   if (!allowListed) {
     if (literal !== undefined) {
@@ -95,6 +91,11 @@ export function checkUrl(raw: string, policy: UrlPolicy = {}, from?: URL): Check
     } else if (isReservedName(host)) {
       throw new InputError('blocked_address', 'the input URL points to a local or metadata host');
     }
+  }
+  // After the address checks, so a URL like http://127.0.0.1:8080/ is refused for what it points
+  // to (the reason an operator needs to see), not for its port.
+  if (port !== defaultPort && !allowListed) {
+    throw new InputError('port', `the input URL must use the default port (${defaultPort}), not ${port}`);
   }
   return { url, host, port, literalAddress: literal, allowListed };
 }

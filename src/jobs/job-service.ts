@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobRecord } from '../store/store.ts';
+import { checkFileInputs } from './file-inputs.ts';
 import { requestUrls, resultView, statusView, type RequestUrls, type ResultView, type StatusView } from './job-views.ts';
 
 export interface SubmitResponse extends RequestUrls {
@@ -21,7 +22,7 @@ export interface CancelResponse {
   outcome: 'cancelled' | 'not_cancellable';
 }
 
-type JobContext = Pick<Context, 'store' | 'catalog' | 'blobs' | 'config'>;
+type JobContext = Pick<Context, 'store' | 'catalog' | 'blobs' | 'config' | 'uploads'>;
 
 function notFound(id: string): ApiError {
   // The same words whether the id never existed or belongs to another key.
@@ -33,7 +34,8 @@ export class JobService {
 
   /** Validates, defaults and durably stores a job; resolves once it is committed. */
   async submit(ownerKeyId: string, modelId: string, body: unknown): Promise<SubmitResponse> {
-    if (!this.ctx.catalog.get(modelId)) {
+    const model = this.ctx.catalog.get(modelId);
+    if (!model) {
       throw new ApiError('unknown_model', `Unknown model id "${modelId}". GET /v1/models lists the available models.`);
     }
     const checked = this.ctx.catalog.validate(modelId, body);
@@ -41,8 +43,9 @@ export class JobService {
       const fields = checked.detail.map((d) => d.loc.slice(1).join('.') || 'body');
       throw new ApiError('invalid_input', `Invalid input for ${modelId}: ${[...new Set(fields)].join(', ')}.`, { detail: checked.detail });
     }
+    const input = model.fileInputs.length > 0 ? await checkFileInputs(this.ctx, ownerKeyId, model, checked.value) : checked.value;
     const id = randomUUID();
-    await this.ctx.store.insertJob({ id, ownerKeyId, modelId, input: checked.value, maxAttempts: this.ctx.config.maxAttempts, createdAt: Date.now() });
+    await this.ctx.store.insertJob({ id, ownerKeyId, modelId, input, maxAttempts: this.ctx.config.maxAttempts, createdAt: Date.now() });
     return { request_id: id, ...requestUrls(this.ctx.config.publicUrl, id) };
   }
 

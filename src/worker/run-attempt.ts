@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { EngineError, type EngineOutput } from '../engines/engine.ts';
 import type { ClaimedJob, JobOutputFile } from '../store/store.ts';
+import { resolveJobFiles } from './resolve-inputs.ts';
 
 /** Why an attempt was aborted from outside the engine. */
 export type AbortReason = 'lease_lost' | 'shutdown';
@@ -66,15 +67,16 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     }
     await mkdir(workDir, { recursive: true });
     log.info({ engine: route.engineName }, 'attempt started');
+    const files = await resolveJobFiles(ctx, job, workDir, controller.signal);
     const outputs = await route.engine.run(
-      { requestId: job.id, modelId: job.modelId, attempt: job.attempt, input: job.input, files: {} },
+      { requestId: job.id, modelId: job.modelId, attempt: job.attempt, input: job.input, files },
       { signal: controller.signal, progress, workDir, log },
     );
     if (controller.signal.aborted) throw controller.signal.reason;
-    const files = await storeOutputs(ctx, job, outputs);
-    const settled = await store.complete(job.id, job.attempt, files, Date.now());
+    const stored = await storeOutputs(ctx, job, outputs);
+    const settled = await store.complete(job.id, job.attempt, stored, Date.now());
     if (!settled) log.warn('attempt finished after losing its lease; its outputs were discarded');
-    else log.info({ outputs: files.length }, 'attempt succeeded');
+    else log.info({ outputs: stored.length }, 'attempt succeeded');
     return { state: settled ? 'succeeded' : 'abandoned' };
   } catch (thrown) {
     const reason = controller.signal.aborted ? (controller.signal.reason as AttemptAborted).reason : undefined;

@@ -5,7 +5,8 @@ import { createHarness, type Harness, MODELS } from '../support/harness.ts';
 describe('error envelope, body limits and malformed bodies', () => {
   let h: Harness;
   before(async () => {
-    h = await createHarness({ env: { MODELGATE_BODY_LIMIT: '4096' } });
+    // Submit accepts a data: URI of MODELGATE_INPUT_MAX_DATA_URI_MB as base64 plus 64 KiB of the rest.
+    h = await createHarness({ env: { MODELGATE_BODY_LIMIT: '4096', MODELGATE_INPUT_MAX_DATA_URI_MB: '0.01' } });
   });
   after(() => h.close());
 
@@ -22,8 +23,10 @@ describe('error envelope, body limits and malformed bodies', () => {
     return body;
   }
 
-  test('a body over the limit is 413001', async () => {
-    assertEnvelope(await post(JSON.stringify({ prompt: 'x'.repeat(5000) })), 413, 413001);
+  test('a body over the limit is 413001; the submit limit leaves room for the largest data: URI', async () => {
+    assertEnvelope(await post(JSON.stringify({ prompt: 'x'.repeat(100_000) })), 413, 413001);
+    const withinDataUriRoom = await post(JSON.stringify({ prompt: 'x'.repeat(60_000) }));
+    assertEnvelope(withinDataUriRoom, 422, 422001); // read and validated (too long a prompt), not refused as too large
   });
 
   test('malformed JSON is 422001 naming the body', async () => {

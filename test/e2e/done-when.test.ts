@@ -13,17 +13,17 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MODEL_IDS as MODELS } from '../support/models.ts';
+import { MODEL_IDS as MODELS, SMALL_PNG_DATA_URI } from '../support/models.ts';
 import { api, type Install, poll, Processes, type Server } from '../support/processes.ts';
 
 const SEEDREAM_PROMPT =
   'A vibrant close-up editorial portrait featuring a model with a sharp, piercing gaze, wearing a sculptural hat. Rich color blocking, crisp focus on the eyes, and a shallow depth of field create a striking visual impact. Styled with a Vogue cover aesthetic, captured in medium format, with bold and dramatic studio lighting.';
 
 const SEED_REQUESTS: Array<{ model: string; body: Record<string, unknown>; kind: 'image' | 'video' }> = [
-  { model: MODELS.reframe, body: { image: 'https://example.com/a.png', resolution: '1152:864 (4:3)' }, kind: 'image' },
+  { model: MODELS.reframe, body: { image: SMALL_PNG_DATA_URI, resolution: '1152:864 (4:3)' }, kind: 'image' },
   { model: MODELS.dreamina, body: { prompt: 'A beautiful girl is walking on the street' }, kind: 'image' },
   { model: MODELS.seedream, body: { prompt: SEEDREAM_PROMPT }, kind: 'image' },
-  { model: MODELS.runway, body: { promptText: 'a slow pan', promptImage: 'https://example.com/b.png' }, kind: 'video' },
+  { model: MODELS.runway, body: { promptText: 'a slow pan', promptImage: SMALL_PNG_DATA_URI }, kind: 'video' },
 ];
 
 const ORDER = ['in_queue', 'in_progress', 'completed'];
@@ -144,7 +144,7 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
     }
     // Boundary values themselves are accepted (both sides of each bound).
     for (const body of [{ prompt: 'a'.repeat(800) }]) assert.equal((await client.submit(MODELS.dreamina, body)).status, 200);
-    assert.equal((await client.submit(MODELS.reframe, { image: 'https://example.com/a.png', resolution: '1152:864 (4:3)', seed: 2147483647 })).status, 200);
+    assert.equal((await client.submit(MODELS.reframe, { image: SMALL_PNG_DATA_URI, resolution: '1152:864 (4:3)', seed: 2147483647 })).status, 200);
   });
 
   test('keys create prints only the key; list shows it; revoke makes its next request 401001', async () => {

@@ -76,7 +76,7 @@ describe('checkUrl', () => {
     ['http://images.example.com:443/a.png', 'port', { allowHttp: true }],
     ['https://images.example.com:8443/a.png', 'port'],
     ['https://127.0.0.1:8443/', 'accepted', { allowHosts: HostAllowList.parse('127.0.0.1:8443') }],
-    ['https://127.0.0.1:8444/', 'port', { allowHosts: HostAllowList.parse('127.0.0.1:8443') }],
+    ['https://127.0.0.1:8444/', 'blocked_address', { allowHosts: HostAllowList.parse('127.0.0.1:8443') }], // the exemption is for :8443 only; the address is named first
     ['https://localhost/', 'blocked_address'],
     ['https://a.localhost/', 'blocked_address'],
     ['https://metadata.google.internal/', 'blocked_address'],

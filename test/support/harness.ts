@@ -13,12 +13,7 @@ import { createContext, type Context, type ContextOverrides } from '../../src/co
 import { WorkerPool } from '../../src/worker/worker-pool.ts';
 import { createTestEngine } from './test-engine.ts';
 
-export const MODELS = {
-  reframe: 'ideogram/ideogram-v3/reframe',
-  dreamina: 'bytedance/dreamina-4-0/text-to-image',
-  seedream: 'bytedance/seedream-5/lite/text-to-image',
-  runway: 'runwayml/runway-gen-3-alpha/turbo/image-to-video',
-} as const;
+export { MODEL_IDS as MODELS } from './models.ts';
 
 export function tempDir(prefix = 'modelgate-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -46,12 +41,17 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Engines by name; by default `builtin` and `onnx` are replaced by the test engine. */
   engines?: ContextOverrides['engines'];
+  /** DNS for input fetches (a stub: tests never ask real DNS). */
+  resolver?: ContextOverrides['resolver'];
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = tempDir();
   const config = testConfig(dir.path, options.env);
-  const ctx = await createContext(config, { engines: options.engines ?? { builtin: createTestEngine('builtin'), onnx: createTestEngine('onnx') } });
+  const ctx = await createContext(config, {
+    engines: options.engines ?? { builtin: createTestEngine('builtin'), onnx: createTestEngine('onnx') },
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  });
   const app = await buildApp(ctx);
   const pools: WorkerPool[] = [];
   const newKey = async (name = 'test') => {

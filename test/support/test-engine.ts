@@ -9,15 +9,20 @@
  *   "crash"      throw a plain Error
  *   "images=N"   return N images instead of one
  *   "exit"       kill the whole process mid-run (SIGKILL), as a crashing worker would
+ * A job with resolved file inputs gets those files back as its outputs (same bytes and type), so
+ * tests can prove the engine received exactly what the client sent.
  * Every run appends "<request id> <attempt>" to options.log_file when given, so tests can count
  * executions across processes.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { ModuleEngineFactoryArgs } from '../../src/engines/module/module-engine.ts';
 import { EngineError, type Engine, type EngineOutput } from '../../src/engines/engine.ts';
 
 /** The smallest valid PNG: one transparent pixel. */
 export const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+/** What a test video output starts with, before the bytes of the input file it was made from. */
+export const VIDEO_MARK = Buffer.from('test video made from: ');
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -49,8 +54,16 @@ export function createTestEngine(name = 'test', logFile?: string): Engine {
       }
       if (text.includes('fail')) throw new EngineError('test_failure', 'the test engine was asked to fail');
       if (text.includes('crash')) throw new Error('the test engine crashed');
-      const count = Number(/images=(\d+)/.exec(text)?.[1] ?? 1);
+      const received = Object.values(job.files);
       const isVideo = job.modelId.includes('video');
+      if (received.length > 0) {
+        // Image models hand the files back as they are; video models wrap them in a marked
+        // "video", so tests can still see exactly which bytes the engine was given.
+        return received.map((file): EngineOutput => isVideo
+          ? { kind: 'video', contentType: 'video/mp4', extension: 'mp4', data: Buffer.concat([VIDEO_MARK, readFileSync(file.path)]) }
+          : { kind: file.kind, contentType: file.contentType, extension: file.path.replace(/^.*\./, ''), data: readFileSync(file.path) });
+      }
+      const count = Number(/images=(\d+)/.exec(text)?.[1] ?? 1);
       return Array.from({ length: count }, (): EngineOutput => (isVideo
         ? { kind: 'video', contentType: 'video/mp4', extension: 'mp4', data: Buffer.from('not really an mp4, a test double output') }
         : { kind: 'image', contentType: 'image/png', extension: 'png', data: ONE_PIXEL_PNG }));

@@ -16,7 +16,8 @@ export function blobRoutes(blobs: LocalBlobStore) {
       index: false,
       list: false,
       dotfiles: 'deny',
-      allowedPath: (path) => !path.endsWith('.partial'),
+      // Only outputs: uploads are read through /v1/files/<id>, which checks the owner.
+      allowedPath: (path) => /^\/?outputs\//.test(path) && !path.endsWith('.partial'),
       setHeaders: (res) => {
         res.header('X-Content-Type-Options', 'nosniff');
         res.header('Cache-Control', 'private, max-age=86400, immutable');

@@ -7,6 +7,11 @@ import { ownerOf } from '../auth.ts';
 import { exceedsDepth, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { errorResponses, modelDetailSchema, modelListSchema, submitResponseSchema } from '../schemas.ts';
 
+/** Room for the largest data: URI (base64 is 4/3 of the bytes) plus the rest of the input. */
+function submitBodyLimit(ctx: Context): number {
+  return Math.max(ctx.config.bodyLimitBytes, Math.ceil((ctx.config.inputs.limits.maxDataUriBytes * 4) / 3) + 64 * 1024);
+}
+
 export function modelRoutes(ctx: Context, jobs: JobService) {
   const summary = (id: string) => {
     const model = ctx.catalog.get(id)!;
@@ -28,7 +33,7 @@ export function modelRoutes(ctx: Context, jobs: JobService) {
 
     app.post<{ Params: { '*': string }; Body: unknown }>(
       '/v1/models/*',
-      { schema: { response: { 200: submitResponseSchema, ...errorResponses([400, 401, 413, 422, 429]) } } },
+      { bodyLimit: submitBodyLimit(ctx), schema: { response: { 200: submitResponseSchema, ...errorResponses([400, 401, 413, 422, 429]) } } },
       async (request) => {
         if (exceedsDepth(request.body)) {
           throw new ApiError('invalid_input', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`, { detail: [{ loc: ['body'], msg: `nesting deeper than ${MAX_JSON_DEPTH} levels`, type: 'too_deep' }] });

@@ -1,8 +1,9 @@
 /** Blobs as files under <data dir>/blobs, served by the API at /v1/blobs/<key>. */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertSafeKey, type BlobSource, type BlobStore } from '../blob-store.ts';
 
@@ -35,6 +36,16 @@ export class LocalBlobStore implements BlobStore {
   url(key: string): string {
     assertSafeKey(key);
     return `${this.publicUrl}${LOCAL_BLOB_ROUTE}${key}`;
+  }
+
+  async localFile(key: string, _scratchDir: string): Promise<string> {
+    assertSafeKey(key);
+    return join(this.root, key);
+  }
+
+  read(key: string): Readable {
+    assertSafeKey(key);
+    return createReadStream(join(this.root, key));
   }
 
   async close(): Promise<void> {}
