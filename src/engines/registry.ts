@@ -9,17 +9,20 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Config, EngineConfig } from '../config.ts';
 import type { Engine } from './engine.ts';
+import { createBuiltinEngine } from './builtin/builtin-engine.ts';
+import { BUILTIN_TASKS } from './builtin/tasks.ts';
 import { createModuleEngine } from './module/module-engine.ts';
 
 type EngineFactory = (name: string, options: EngineConfig, context: { baseDir: string; log: Logger }) => Promise<Engine>;
 
 /** Engine types this build can construct. */
 const FACTORIES: Record<string, EngineFactory> = {
+  builtin: async (name, options, { log }) => createBuiltinEngine(name, options, log, BUILTIN_TASKS),
   module: (name, options, { baseDir, log }) => createModuleEngine(name, options, baseDir, log),
 };
 
 /** Engine types that are part of the design but not yet in this build; named so the error can say so. */
-const PLANNED_TYPES = new Set(['builtin', 'onnx', 'comfyui', 'upstream']);
+const PLANNED_TYPES = new Set(['onnx', 'comfyui', 'upstream']);
 
 export type Route = { engineName: string; engine: Engine } | { engineName: string; engine?: undefined; reason: string };
 
