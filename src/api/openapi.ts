@@ -4,6 +4,7 @@
  */
 import type { Catalog } from '../catalog/catalog.ts';
 import { ERROR_CATALOG } from '../errors.ts';
+import { uploadResponseSchema } from './routes/files.ts';
 import * as s from './schemas.ts';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -32,6 +33,22 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
     },
     '/v1/requests/{request_id}/cancel': {
       post: { summary: 'Cancel a queued request', operationId: 'cancelRequest', parameters: [requestIdParam], responses: { 200: { description: 'cancelled, or not_cancellable once running or finished', ...json(s.cancelResponseSchema) }, ...errors([401, 404, 429]) } },
+    },
+  };
+  paths['/v1/files'] = {
+    post: {
+      summary: 'Upload a file to use as a file input',
+      operationId: 'uploadFile',
+      requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } },
+      responses: { 200: { description: 'Stored; pass `url` as the input value', ...json(uploadResponseSchema) }, ...errors([401, 413, 422, 429]) },
+    },
+  };
+  paths['/v1/files/{file_id}'] = {
+    get: {
+      summary: 'Download an upload (its owner only)',
+      operationId: 'getFile',
+      parameters: [{ name: 'file_id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { 200: { description: 'The file, with its detected content type' }, ...errors([401, 404]) },
     },
   };
   for (const model of catalog.models) {
