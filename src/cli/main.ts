@@ -57,7 +57,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) process.stderr.write(`modelgate: ${error.message}\n`);
+    // Errors the user can act on are shown as their message; anything else with its stack.
+    const expected = error instanceof ConfigError || error instanceof UsageError || (error instanceof Error && error.name === 'ModelGateConnectionError');
+    if (expected) process.stderr.write(`modelgate: ${(error as Error).message}\n`);
     else process.stderr.write(`modelgate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   },

@@ -25,6 +25,17 @@ export class ModelGateApiError extends Error {
   }
 }
 
+/** The server could not be reached at all (refused, unresolvable, reset). */
+export class ModelGateConnectionError extends Error {
+  constructor(url: string, cause: unknown) {
+    // fetch wraps the network error: TypeError('fetch failed') whose cause says what happened.
+    const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
+    const code = inner?.code ?? inner?.message ?? (cause as Error)?.message ?? String(cause);
+    super(`cannot reach ${url} (${code}); is the server running, and is --url / MODELGATE_URL right?`);
+    this.name = 'ModelGateConnectionError';
+  }
+}
+
 export interface ModelSummary {
   model_id: string;
   display_name: string;
@@ -54,11 +65,16 @@ export class ModelGateClient {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ModelGateConnectionError(this.baseUrl, error);
+    }
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
     if (!response.ok) throw new ModelGateApiError(response.status, parsed as ErrorEnvelope | undefined);

@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { Config, EngineConfig } from '../config.ts';
+import { ConfigError, type Config, type EngineConfig } from '../config.ts';
 import type { Engine } from './engine.ts';
 import { createBuiltinEngine } from './builtin/builtin-engine.ts';
 import { BUILTIN_TASKS } from './builtin/tasks.ts';
@@ -35,6 +35,12 @@ export class EngineRegistry {
 
   /** `provided` engines (by name) replace configured ones: used by tests and embedders. */
   static async create(config: Config, catalog: Catalog, log: Logger, provided: Record<string, Engine> = {}): Promise<EngineRegistry> {
+    // A route for a model the catalog does not have is a typo that would silently leave the real
+    // model on its default engine: refuse to start instead.
+    const unknown = Object.keys(config.models).filter((id) => !catalog.get(id));
+    if (unknown.length > 0) {
+      throw new ConfigError('MODELGATE_CONFIG', `routes models that are not in the catalog: ${unknown.join(', ')} (catalog: ${catalog.models.map((m) => m.id).join(', ')})`);
+    }
     const engines = new Map<string, Engine>(Object.entries(provided));
     const unavailable = new Map<string, string>();
     const baseDir = config.configFile ? dirname(config.configFile) : process.cwd();

@@ -89,6 +89,10 @@ describe('file inputs: URL, data: URI and upload', () => {
     assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
     assert.deepEqual(await outputBytes(h, result.output.image), photo);
     assert.ok(allowed.requests.includes('/photo.jpg'));
+    // The fetched copy lived in the attempt's work dir, which is gone once the attempt settled.
+    const { readdirSync, existsSync } = await import('node:fs');
+    const work = `${h.ctx.config.dataDir}/work`;
+    assert.deepEqual(existsSync(work) ? readdirSync(work) : [], []);
   });
 
   test('a data: URI is checked at submit, stored as an upload, and reaches the engine', async () => {

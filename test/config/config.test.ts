@@ -66,3 +66,20 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('engine routes', () => {
+  test('a route for a model that is not in the catalog stops the start, naming it', async () => {
+    const { EngineRegistry } = await import('../../src/engines/registry.ts');
+    const { loadCatalog } = await import('../../src/catalog/catalog.ts');
+    const { createLogger } = await import('../../src/logger.ts');
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'typo.json');
+      writeFileSync(file, JSON.stringify({ models: { 'ideogram/ideogram-v3/refame': { engine: 'builtin' } } }));
+      const config = loadConfig({ MODELGATE_CONFIG: file });
+      await assert.rejects(EngineRegistry.create(config, loadCatalog(), createLogger('silent')), (error: unknown) => error instanceof ConfigError && error.message.includes('ideogram/ideogram-v3/refame'));
+    } finally {
+      dir.remove();
+    }
+  });
+});
