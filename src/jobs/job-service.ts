@@ -10,6 +10,7 @@ import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobRecord } from '../store/store.ts';
 import { checkFileInputs } from './file-inputs.ts';
+import { IDEMPOTENCY_TTL_MS, idempotencyMismatch, requestHash } from './idempotency.ts';
 import { requestUrls, resultView, statusView, type RequestUrls, type ResultView, type StatusView } from './job-views.ts';
 
 export interface SubmitResponse extends RequestUrls {
@@ -33,7 +34,7 @@ export class JobService {
   constructor(private readonly ctx: JobContext) {}
 
   /** Validates, defaults and durably stores a job; resolves once it is committed. */
-  async submit(ownerKeyId: string, modelId: string, body: unknown): Promise<SubmitResponse> {
+  async submit(ownerKeyId: string, modelId: string, body: unknown, idempotencyKey?: string): Promise<SubmitResponse> {
     const model = this.ctx.catalog.get(modelId);
     if (!model) {
       throw new ApiError('unknown_model', `Unknown model id "${modelId}". GET /v1/models lists the available models.`);
@@ -44,8 +45,16 @@ export class JobService {
       throw new ApiError('invalid_input', `Invalid input for ${modelId}: ${[...new Set(fields)].join(', ')}.`, { detail: checked.detail });
     }
     const input = model.fileInputs.length > 0 ? await checkFileInputs(this.ctx, ownerKeyId, model, checked.value) : checked.value;
-    const id = randomUUID();
-    await this.ctx.store.insertJob({ id, ownerKeyId, modelId, input, maxAttempts: this.ctx.config.maxAttempts, createdAt: Date.now() });
+    const now = Date.now();
+    const job = { id: randomUUID(), ownerKeyId, modelId, input, maxAttempts: this.ctx.config.maxAttempts, createdAt: now };
+    let id: string = job.id;
+    if (idempotencyKey === undefined) await this.ctx.store.insertJob(job);
+    else {
+      const claim = { key: idempotencyKey, requestHash: requestHash(modelId, body), now, expiresAt: now + IDEMPOTENCY_TTL_MS };
+      const inserted = await this.ctx.store.insertJobOnce(job, claim);
+      if (inserted.outcome === 'mismatch') throw idempotencyMismatch(idempotencyKey);
+      id = inserted.requestId;
+    }
     return { request_id: id, ...requestUrls(this.ctx.config.publicUrl, id) };
   }
 

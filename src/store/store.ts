@@ -95,6 +95,18 @@ export interface FileRecord {
   expiresAt: number;
 }
 
+/** An Idempotency-Key on a submit: the first job for (owner, key) answers every retry until it expires. */
+export interface IdempotencyClaim {
+  key: string;
+  /** Digest of what was submitted (model and body), to tell a retry from a different request. */
+  requestHash: string;
+  now: number;
+  expiresAt: number;
+}
+
+/** `created`: this call made the job; `replayed`: an earlier identical request did; `mismatch`: the key was used for a different request. */
+export type IdempotentInsert = { outcome: 'created' | 'replayed' | 'mismatch'; requestId: string };
+
 export type CancelOutcome = 'cancelled' | 'not_cancellable' | 'not_found';
 
 export interface SweepResult {
@@ -125,6 +137,8 @@ export interface Store {
   // Jobs, client side. Reads take the owner so another key's job is simply absent.
   /** Resolves once the job is durably committed; concurrent inserts may share one commit. */
   insertJob(job: NewJob): Promise<void>;
+  /** Inserts the job unless the owner's key already names a live one; atomic against concurrent retries. */
+  insertJobOnce(job: NewJob, claim: IdempotencyClaim): Promise<IdempotentInsert>;
   getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined>;
   cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome>;
 

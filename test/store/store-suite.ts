@@ -6,6 +6,7 @@
 import { afterEach, describe } from 'node:test';
 import type { Store } from '../../src/store/store.ts';
 import { fileTests } from './suite/files.ts';
+import { idempotencyTests } from './suite/idempotency.ts';
 import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
 import { leaseTests } from './suite/leases.ts';
 import { queueTests } from './suite/queue.ts';
@@ -42,5 +43,6 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('leases, fencing and the sweeper', () => leaseTests(ctx));
     describe('races and wake-ups', () => raceTests(ctx));
     describe('uploaded files', () => fileTests(ctx));
+    describe('idempotent submits', () => idempotencyTests(ctx));
   });
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
+import { idempotencyKeyOf } from '../../jobs/idempotency.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import { ownerOf } from '../auth.ts';
 import { exceedsDepth, MAX_JSON_DEPTH } from '../json-depth.ts';
@@ -38,7 +39,7 @@ export function modelRoutes(ctx: Context, jobs: JobService) {
         if (exceedsDepth(request.body)) {
           throw new ApiError('invalid_input', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`, { detail: [{ loc: ['body'], msg: `nesting deeper than ${MAX_JSON_DEPTH} levels`, type: 'too_deep' }] });
         }
-        return jobs.submit(ownerOf(request), request.params['*'], request.body);
+        return jobs.submit(ownerOf(request), request.params['*'], request.body, idempotencyKeyOf(request.headers['idempotency-key']));
       },
     );
   };

@@ -79,6 +79,21 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         await db.schema.createIndex('files_expires_at').on('files').column('expires_at').execute();
       },
     },
+    '0003_idempotency_keys': {
+      async up(db: AnyDb) {
+        // Idempotency-Key on submit: one row per (key owner, key), naming the job it created.
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('owner_key_id', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('request_hash', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', epochMs, (c) => c.notNull())
+          .addColumn('expires_at', epochMs, (c) => c.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['owner_key_id', 'key'])
+          .execute();
+      },
+    },
   };
 }
 

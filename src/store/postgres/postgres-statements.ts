@@ -45,6 +45,13 @@ export const SQL = {
       ORDER BY ord
       RETURNING 1)
     SELECT pg_notify($7, $8) WHERE EXISTS (SELECT 1 FROM inserted)`),
+  // Idempotency keys (run together in one transaction by insertJobOnce).
+  dropExpiredIdempotencyKey: statement('drop_expired_idem', `DELETE FROM idempotency_keys WHERE owner_key_id = $1 AND key = $2 AND expires_at <= $3`),
+  // A concurrent transaction inserting the same key makes this wait for its commit, then do nothing.
+  claimIdempotencyKey: statement('claim_idem', `INSERT INTO idempotency_keys (owner_key_id, key, request_hash, request_id, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING request_id`),
+  getIdempotencyKey: statement('get_idem', `SELECT request_hash, request_id FROM idempotency_keys WHERE owner_key_id = $1 AND key = $2`),
+
   // One read answers a status poll, queue position included.
   getJob: statement('get_job', `SELECT ${JOB_COLUMNS},
       CASE WHEN j.state = 'queued'

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Pool, QueryResultRow } from 'pg';
 import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
 import { SQL, type NamedStatement } from './postgres-statements.ts';
@@ -55,8 +55,8 @@ export class PostgresStore implements Store {
     return this.pool.query<R>({ name: statement.name, text: statement.text, values });
   }
 
-  private async insertBatch(jobs: NewJob[]): Promise<void> {
-    await this.run(SQL.insertJobs, [
+  private async insertBatch(jobs: NewJob[], client: Pick<Pool, 'query'> = this.pool): Promise<void> {
+    await client.query({ name: SQL.insertJobs.name, text: SQL.insertJobs.text, values: [
       jobs.map((job) => job.id),
       jobs.map((job) => job.ownerKeyId),
       jobs.map((job) => job.modelId),
@@ -65,7 +65,34 @@ export class PostgresStore implements Store {
       jobs.map((job) => job.createdAt),
       this.channel,
       this.instanceId,
-    ]);
+    ] });
+  }
+
+  async insertJobOnce(job: NewJob, claim: IdempotencyClaim): Promise<IdempotentInsert> {
+    await this.batcher.flush();
+    const client = await this.pool.connect();
+    const q = <R extends QueryResultRow>(statement: NamedStatement, values: unknown[]) => client.query<R>({ name: statement.name, text: statement.text, values });
+    try {
+      await client.query('BEGIN');
+      await q(SQL.dropExpiredIdempotencyKey, [job.ownerKeyId, claim.key, claim.now]);
+      const claimed = await q<{ request_id: string }>(SQL.claimIdempotencyKey, [job.ownerKeyId, claim.key, claim.requestHash, job.id, claim.now, claim.expiresAt]);
+      let result: IdempotentInsert;
+      if (claimed.rowCount === 1) {
+        await this.insertBatch([job], client);
+        result = { outcome: 'created', requestId: job.id };
+      } else {
+        const existing = (await q<{ request_hash: string; request_id: string }>(SQL.getIdempotencyKey, [job.ownerKeyId, claim.key])).rows[0]!;
+        result = { outcome: existing.request_hash === claim.requestHash ? 'replayed' : 'mismatch', requestId: existing.request_id };
+      }
+      await client.query('COMMIT');
+      if (result.outcome === 'created') this.events.emit('available');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async insertFile(file: FileRecord): Promise<void> {

@@ -19,6 +19,12 @@ export function prepareStatements(db: Database) {
         @duration_seconds, @created_at, @expires_at)`),
     getFile: s(`SELECT * FROM files WHERE id = ? AND owner_key_id = ?`),
 
+    // Idempotency keys: an expired row is dropped first, so the key can start a new job.
+    dropExpiredIdempotencyKey: s(`DELETE FROM idempotency_keys WHERE owner_key_id = ? AND key = ? AND expires_at <= ?`),
+    claimIdempotencyKey: s(`INSERT OR IGNORE INTO idempotency_keys (owner_key_id, key, request_hash, request_id, created_at, expires_at)
+      VALUES (@owner, @key, @hash, @request_id, @now, @expires_at)`),
+    getIdempotencyKey: s(`SELECT request_hash, request_id FROM idempotency_keys WHERE owner_key_id = ? AND key = ?`),
+
     insertJob: s(`INSERT INTO jobs (id, owner_key_id, model_id, input, state, attempt, max_attempts, created_at)
       VALUES (@id, @owner_key_id, @model_id, @input, 'queued', 0, @max_attempts, @created_at)`),
     // One read answers a status poll, queue position included.

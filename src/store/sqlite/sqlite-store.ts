@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from 'better-sqlite3';
 import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
 import { ReadBatcher } from './read-batcher.ts';
@@ -17,6 +17,7 @@ export class SqliteStore implements Store {
   private readonly events = new EventEmitter();
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly insertMany: (jobs: NewJob[]) => void;
+  private readonly insertOnce: (job: NewJob, claim: IdempotencyClaim) => IdempotentInsert;
   /** The key check and the job read (every poll) share a read transaction per event-loop turn. */
   private readonly reads: ReadBatcher;
 
@@ -31,6 +32,17 @@ export class SqliteStore implements Store {
         sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), max_attempts: job.maxAttempts, created_at: job.createdAt });
       }
     });
+    // BEGIN IMMEDIATE takes the write lock first, so two processes cannot both miss the key.
+    this.insertOnce = db.transaction((job: NewJob, claim: IdempotencyClaim): IdempotentInsert => {
+      sql.dropExpiredIdempotencyKey.run(job.ownerKeyId, claim.key, claim.now);
+      const claimed = sql.claimIdempotencyKey.run({ owner: job.ownerKeyId, key: claim.key, hash: claim.requestHash, request_id: job.id, now: claim.now, expires_at: claim.expiresAt });
+      if (claimed.changes === 1) {
+        this.insertMany([job]);
+        return { outcome: 'created', requestId: job.id };
+      }
+      const existing = sql.getIdempotencyKey.get(job.ownerKeyId, claim.key) as { request_hash: string; request_id: string };
+      return { outcome: existing.request_hash === claim.requestHash ? 'replayed' : 'mismatch', requestId: existing.request_id };
+    }).immediate;
     this.batcher = new SubmitBatcher(this.insertMany, () => this.events.emit('available'));
   }
 
@@ -69,6 +81,14 @@ export class SqliteStore implements Store {
 
   insertJob(job: NewJob): Promise<void> {
     return this.batcher.add(job);
+  }
+
+  async insertJobOnce(job: NewJob, claim: IdempotencyClaim): Promise<IdempotentInsert> {
+    // Waits for submits already batched, so the job order stays the order of acknowledgement.
+    await this.batcher.flush();
+    const result = this.insertOnce(job, claim);
+    if (result.outcome === 'created') this.events.emit('available');
+    return result;
   }
 
   getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined> {
