@@ -5,7 +5,7 @@
  *   in_queue ──claim──▶ in_progress ──▶ completed (result: succeeded | failed)
  *      └──cancel──▶ cancelled
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobRecord } from '../store/store.ts';
@@ -46,8 +46,10 @@ export class JobService {
     }
     const input = model.fileInputs.length > 0 ? await checkFileInputs(this.ctx, ownerKeyId, model, checked.value) : checked.value;
     const now = Date.now();
-    const job = { id: randomUUID(), ownerKeyId, modelId, input, maxAttempts: this.ctx.config.maxAttempts, createdAt: now };
-    let id: string = job.id;
+    // UUIDv7: time-ordered, so inserts append to the id index instead of touching a random page
+    // (2.6x less insert CPU, docs/benchmarks.md), with 74 random bits: still unguessable.
+    const job = { id: uuidv7(), ownerKeyId, modelId, input, maxAttempts: this.ctx.config.maxAttempts, createdAt: now };
+    let id = job.id;
     if (idempotencyKey === undefined) await this.ctx.store.insertJob(job);
     else {
       const claim = { key: idempotencyKey, requestHash: requestHash(modelId, body), now, expiresAt: now + IDEMPOTENCY_TTL_MS };

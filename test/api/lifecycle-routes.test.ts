@@ -18,7 +18,7 @@ describe('submit → status → result → cancel through inject()', () => {
     assert.equal(res.statusCode, 200);
     const body = res.json();
     assert.deepEqual(Object.keys(body).sort(), ['cancel_url', 'request_id', 'result_url', 'status_url']);
-    assert.match(body.request_id, /^[0-9a-f-]{36}$/);
+    assert.match(body.request_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "a UUIDv7: time-ordered, with 74 random bits");
     assert.equal(body.status_url, `${h.ctx.config.publicUrl}/v1/requests/${body.request_id}/status`);
     assert.equal(body.result_url, `${h.ctx.config.publicUrl}/v1/requests/${body.request_id}/result`);
     assert.equal(body.cancel_url, `${h.ctx.config.publicUrl}/v1/requests/${body.request_id}/cancel`);
