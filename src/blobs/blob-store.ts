@@ -17,6 +17,8 @@ export interface BlobStore {
    * is a file (local disk), or a copy written into `scratchDir` (object storage).
    */
   localFile(key: string, scratchDir: string): Promise<string>;
+  /** Removes a blob; removing one that is not there is not an error. */
+  delete(key: string): Promise<void>;
   /** Opens the blob for streaming to a client. */
   read(key: string): Readable;
   close(): Promise<void>;

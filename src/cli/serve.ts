@@ -7,6 +7,7 @@ import { buildApp } from '../api/app.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import { type Context, createContext } from '../context.ts';
+import { startJanitor } from '../worker/janitor.ts';
 import { startSweeper } from '../worker/sweeper.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 
@@ -48,6 +49,7 @@ export async function serve(config: Config): Promise<void> {
   const pool = config.workers > 0 ? new WorkerPool(ctx, { concurrency: config.workers, shutdownGraceMs: config.shutdownGraceMs }) : undefined;
   pool?.start();
   const stopSweeper = startSweeper(ctx);
+  const stopJanitor = startJanitor(ctx);
   for (const engine of ctx.engines.describe()) {
     ctx.log[engine.available ? 'info' : 'warn']({ engine: engine.name, available: engine.available, reason: engine.reason }, 'engine');
   }
@@ -56,6 +58,7 @@ export async function serve(config: Config): Promise<void> {
     await app.close();
     await pool?.stop();
     stopSweeper();
+    stopJanitor();
     await ctx.close();
   });
 }
@@ -66,10 +69,12 @@ export async function worker(config: Config): Promise<void> {
   const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: config.shutdownGraceMs });
   pool.start();
   const stopSweeper = startSweeper(ctx);
+  const stopJanitor = startJanitor(ctx);
   ctx.log.info({ worker: pool.id, concurrency }, 'worker started');
   onSignals(async () => {
     await pool.stop();
     stopSweeper();
+    stopJanitor();
     await ctx.close();
   });
 }

@@ -133,6 +133,8 @@ export interface Store {
   // Uploaded files. Reads take the owner, like jobs.
   insertFile(file: FileRecord): Promise<void>;
   getFile(id: string, ownerKeyId: string): Promise<FileRecord | undefined>;
+  /** Deletes up to `limit` files that expired by `now` and returns them, so their blobs can go too. */
+  deleteExpiredFiles(now: number, limit: number): Promise<FileRecord[]>;
 
   // Jobs, client side. Reads take the owner so another key's job is simply absent.
   /** Resolves once the job is durably committed; concurrent inserts may share one commit. */

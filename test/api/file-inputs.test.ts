@@ -170,3 +170,28 @@ describe('file inputs: URL, data: URI and upload', () => {
     assert.equal(none.statusCode, 422);
   });
 });
+
+describe('expired uploads', () => {
+  test('are refused as inputs, then removed with their blob by the janitor', async () => {
+    const { removeExpiredUploads } = await import('../../src/worker/janitor.ts');
+    const { existsSync } = await import('node:fs');
+    const h = await createHarness();
+    try {
+      const photo = await makeImage(32, 32, 'png');
+      const form = multipart('file', 'p.png', photo);
+      const uploaded = (await h.app.inject({ method: 'POST', url: '/v1/files', headers: { ...h.auth, ...form.headers }, payload: form.payload })).json();
+      const record = (await h.ctx.store.getFile(uploaded.file_id, h.keyId))!;
+      const blobPath = await h.ctx.blobs.localFile(record.blobKey, h.ctx.config.dataDir);
+      assert.ok(existsSync(blobPath));
+      assert.equal(await removeExpiredUploads(h.ctx, Date.now()), 0, 'a live upload is kept');
+      const afterExpiry = record.expiresAt + 1;
+      assert.equal(await removeExpiredUploads(h.ctx, afterExpiry), 1);
+      assert.equal(existsSync(blobPath), false);
+      const res = await h.app.inject({ method: 'POST', url: `/v1/models/${MODELS.reframe}`, headers: h.auth, payload: { image: uploaded.url, resolution: '1024:1024 (1:1)' } });
+      assert.equal(res.statusCode, 422);
+      assert.equal(res.json().detail[0].type, 'file_upload_not_found');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -43,6 +43,11 @@ export class LocalBlobStore implements BlobStore {
     return join(this.root, key);
   }
 
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    await rm(join(this.root, key), { force: true });
+  }
+
   read(key: string): Readable {
     assertSafeKey(key);
     return createReadStream(join(this.root, key));

@@ -34,6 +34,11 @@ export const SQL = {
       duration_seconds, created_at, expires_at
     FROM files WHERE id = $1 AND owner_key_id = $2`),
 
+  deleteExpiredFiles: statement('delete_expired_files', `DELETE FROM files WHERE id IN (
+      SELECT id FROM files WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+    RETURNING id, owner_key_id, blob_key, kind, content_type, size_bytes, sha256, width, height,
+      duration_seconds, created_at, expires_at`),
+
   // A whole submit batch in one statement: parallel arrays, one element per job. WITH
   // ORDINALITY … ORDER BY keeps the batch's submission order in `seq`, which is the FIFO order.
   // $7/$8: NOTIFY channel and payload.

@@ -105,6 +105,11 @@ export class PostgresStore implements Store {
     return rows[0] && rowToFile(rows[0]);
   }
 
+  async deleteExpiredFiles(now: number, limit: number): Promise<FileRecord[]> {
+    const { rows } = await this.run<FileRow>(SQL.deleteExpiredFiles, [now, limit]);
+    return rows.map(rowToFile);
+  }
+
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
     await this.run(SQL.insertApiKey, [key.id, key.name, key.prefix, key.hash, key.createdAt]);
   }

@@ -18,6 +18,8 @@ export function prepareStatements(db: Database) {
       VALUES (@id, @owner_key_id, @blob_key, @kind, @content_type, @size_bytes, @sha256, @width, @height,
         @duration_seconds, @created_at, @expires_at)`),
     getFile: s(`SELECT * FROM files WHERE id = ? AND owner_key_id = ?`),
+    deleteExpiredFiles: s(`DELETE FROM files WHERE id IN (SELECT id FROM files WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
+      RETURNING *`),
 
     // Idempotency keys: an expired row is dropped first, so the key can start a new job.
     dropExpiredIdempotencyKey: s(`DELETE FROM idempotency_keys WHERE owner_key_id = ? AND key = ? AND expires_at <= ?`),

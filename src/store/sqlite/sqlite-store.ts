@@ -60,6 +60,10 @@ export class SqliteStore implements Store {
     return row && rowToFile(row);
   }
 
+  async deleteExpiredFiles(now: number, limit: number): Promise<FileRecord[]> {
+    return (this.sql.deleteExpiredFiles.all(now, limit) as FileRow[]).map(rowToFile);
+  }
+
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
     this.sql.insertApiKey.run({ id: key.id, name: key.name, prefix: key.prefix, hash: key.hash, created_at: key.createdAt });
   }

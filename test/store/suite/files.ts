@@ -42,6 +42,20 @@ export function fileTests(ctx: SuiteContext): void {
     await assert.rejects(store.insertFile(fileRecord({ ownerKeyId: OTHER_OWNER })));
   });
 
+  test('files: deleteExpiredFiles removes only expired files, oldest first, in batches, and returns them', async () => {
+    const { store, another } = await ctx.fresh();
+    for (let i = 0; i < 5; i++) await store.insertFile(fileRecord({ id: `file_exp${i}`, expiresAt: T0 + i }));
+    await store.insertFile(fileRecord({ id: 'file_live', expiresAt: T0 + 10_000 }));
+    const first = await store.deleteExpiredFiles(T0 + 4, 3);
+    assert.deepEqual(first.map((f) => f.id), ['file_exp0', 'file_exp1', 'file_exp2']);
+    assert.equal(first[0]!.blobKey, fileRecord().blobKey);
+    const rest = await (await another()).deleteExpiredFiles(T0 + 4, 3);
+    assert.deepEqual(rest.map((f) => f.id).sort(), ['file_exp3', 'file_exp4']);
+    assert.deepEqual(await store.deleteExpiredFiles(T0 + 4, 3), []);
+    assert.equal(await store.getFile('file_exp0', OWNER), undefined);
+    assert.ok(await store.getFile('file_live', OWNER));
+  });
+
   test('claims tell the worker which key owns the job (for its uploads)', async () => {
     const { store } = await ctx.fresh();
     await store.insertJob(newJob({ ownerKeyId: OTHER_OWNER }));
