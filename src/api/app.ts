@@ -17,6 +17,7 @@ import { blobRoutes } from './routes/blobs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { modelRoutes } from './routes/models.ts';
 import { requestRoutes } from './routes/requests.ts';
+import { streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
 import { errorEnvelopeSchema } from './schemas.ts';
 
@@ -64,6 +65,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     }
     await authed.register(modelRoutes(ctx, jobs));
     await authed.register(requestRoutes(jobs));
+    await authed.register(streamRoutes(jobs));
     await authed.register(fileRoutes(ctx));
   });
   return app;

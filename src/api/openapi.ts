@@ -35,6 +35,14 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
       post: { summary: 'Cancel a queued request', operationId: 'cancelRequest', parameters: [requestIdParam], responses: { 200: { description: 'cancelled, or not_cancellable once running or finished', ...json(s.cancelResponseSchema) }, ...errors([401, 404, 429]) } },
     },
   };
+  paths['/v1/requests/{request_id}/stream'] = {
+    get: {
+      summary: 'Server-Sent Events of one request: `status` events, then one `result` event',
+      operationId: 'streamRequest',
+      parameters: [requestIdParam],
+      responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors([401, 404, 429]) },
+    },
+  };
   paths['/v1/files'] = {
     post: {
       summary: 'Upload a file to use as a file input',
