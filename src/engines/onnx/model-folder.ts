@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkModelFolder } from './layout.ts';
 import { loadTokenizer, type Tokenizer } from './tokenizer.ts';
 import { openSessions, type ModelSessions } from './sessions.ts';
 
@@ -30,15 +31,6 @@ export interface ModelFolder {
   scalingFactor: number;
 }
 
-export const REQUIRED_FILES = [
-  'model_index.json',
-  'tokenizer/vocab.json',
-  'text_encoder/model.onnx',
-  'unet/model.onnx',
-  'vae_decoder/model.onnx',
-  'scheduler/scheduler_config.json',
-] as const;
-
 function readJson(path: string): Record<string, unknown> {
   if (!existsSync(path)) return {};
   try {
@@ -50,13 +42,6 @@ function readJson(path: string): Record<string, unknown> {
 
 const number = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 const listLength = (value: unknown) => (Array.isArray(value) ? value.length : undefined);
-
-/** Throws, naming every missing file, if `dir` is not a complete export. */
-export function checkModelFolder(dir: string): void {
-  if (!existsSync(dir)) throw new Error(`model folder ${dir} does not exist`);
-  const missing = REQUIRED_FILES.filter((file) => !existsSync(join(dir, file)));
-  if (missing.length > 0) throw new Error(`model folder ${dir} is not a Hugging Face ONNX diffusion export: missing ${missing.join(', ')}`);
-}
 
 export async function loadModelFolder(dir: string, threads: number): Promise<ModelFolder> {
   checkModelFolder(dir);

@@ -20,8 +20,9 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from '../../config.ts';
 import { EngineError, type Engine, type EngineOutput } from '../engine.ts';
 import { DREAMINA, SEEDREAM, nativeSize, planFor } from './catalog-mapping.ts';
-import { checkModelFolder, loadModelFolder, type ModelFolder } from './model-folder.ts';
-import { generate, type RawImage } from './pipeline.ts';
+import { checkModelFolder } from './layout.ts';
+import type { ModelFolder } from './model-folder.ts';
+import type { RawImage } from './pipeline.ts';
 import { SCHEDULER_NAMES, schedulerForClass, type SchedulerName } from './schedulers.ts';
 
 /** Where the bundled model goes (pending: its training is issue 5's deliverable 3). */
@@ -91,7 +92,8 @@ export function createOnnxEngine(name: string, options: OnnxEngineOptions, log: 
   let loading: Promise<ModelFolder> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   const model = () => {
-    loading ??= loadModelFolder(options.modelDir, options.threads).then((folder) => {
+    // onnxruntime is loaded with the first job, so processes that never run one do not carry it.
+    loading ??= import('./model-folder.ts').then(({ loadModelFolder }) => loadModelFolder(options.modelDir, options.threads)).then((folder) => {
       log.info({ modelDir: options.modelDir, threads: options.threads }, 'onnx model loaded');
       return folder;
     });
@@ -111,6 +113,7 @@ export function createOnnxEngine(name: string, options: OnnxEngineOptions, log: 
         const schedulerName = options.scheduler === 'auto' ? schedulerForClass(folder.schedulerConfig._class_name) ?? 'euler' : options.scheduler;
         const guidance = options.guidance ?? 1 + (plan.scale ?? 0.5) * (options.guidanceMax - 1);
         const [width, height] = nativeSize(plan.width, plan.height, options.nativeSide ?? folder.latentSize * folder.vaeScale, folder.vaeScale * folder.latentMultiple);
+        const { generate } = await import('./pipeline.ts');
         const images = await generate(folder, {
           prompt: plan.prompt,
           width,
