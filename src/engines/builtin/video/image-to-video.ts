@@ -1,0 +1,43 @@
+/**
+ * The builtin task for runwayml/runway-gen-3-alpha/turbo/image-to-video: a virtual camera move
+ * over the prompt image (not a generative model), encoded to an H.264 MP4 of exactly the
+ * requested size and duration. See docs/engines.md, "builtin: image-to-video".
+ */
+import { join } from 'node:path';
+import type { BuiltinTask } from '../builtin-engine.ts';
+import { EngineError } from '../../engine.ts';
+import { seedFromText } from './random.ts';
+import { renderVideo } from './render-video.ts';
+
+const RATIOS: Record<string, [number, number]> = { '1280:768': [1280, 768], '768:1280': [768, 1280] };
+const DURATIONS = new Set([5, 10]);
+
+export const imageToVideo: BuiltinTask = async (job, context) => {
+  const image = job.files.promptImage;
+  if (!image) throw new EngineError('invalid_input', 'promptImage: an image is required');
+  const ratio = String(job.input.ratio ?? '1280:768');
+  const size = RATIOS[ratio];
+  if (!size) throw new EngineError('invalid_input', `ratio: must be one of ${Object.keys(RATIOS).join(', ')}`);
+  const duration = Number(job.input.duration ?? 5);
+  if (!DURATIONS.has(duration)) throw new EngineError('invalid_input', 'duration: must be 5 or 10');
+  // No seed: one derived from the request id, so a retried attempt repeats the same bytes.
+  const seed = Number.isInteger(job.input.seed) ? Number(job.input.seed) : seedFromText(job.requestId);
+
+  const outPath = join(context.workDir, 'image-to-video.mp4');
+  const report = await renderVideo({
+    imagePath: image.path,
+    imageWidth: image.width,
+    imageHeight: image.height,
+    promptText: String(job.input.promptText ?? ''),
+    width: size[0],
+    height: size[1],
+    durationSeconds: duration,
+    seed,
+    outPath,
+    signal: context.signal,
+    progress: context.progress,
+    redact: context.workDir,
+  });
+  context.log.info({ motion: report.description, matched: report.motion.matched, seed, frames: report.frames, base: `${report.baseWidth}x${report.baseHeight}`, ffmpeg: report.ffmpegPath, timings: report.timings }, 'image-to-video rendered');
+  return [{ kind: 'video', contentType: 'video/mp4', extension: 'mp4', data: { path: outPath } }];
+};
