@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Rect } from './camera.ts';
 import type { YuvImage } from './color.ts';
-import { renderFrame } from './frame.ts';
+import { frameRenderer } from './frame.ts';
 import type { WorkerReply, WorkerRequest } from './render-worker.ts';
 
 export interface FrameSource {
@@ -72,11 +72,10 @@ function sharedPlane(plane: YuvImage['y']): YuvImage['y'] {
 }
 
 function inline(base: YuvImage, windows: Rect[], width: number, height: number): FrameSource {
+  const render = frameRenderer(base, width, height);
   return {
     async frame(index) {
-      const out = new Uint8Array(width * height * 1.5);
-      renderFrame(base, windows[index]!, out, width, height);
-      return out;
+      return render(windows[index]!);
     },
     async close() {},
   };

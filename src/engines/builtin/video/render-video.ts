@@ -3,7 +3,6 @@
  * the working resolution, render the frames (on worker threads) and stream them to ffmpeg in order.
  * Frames never touch the disk; only a few are in memory at a time.
  */
-import { availableParallelism } from 'node:os';
 import { planCamera, type CameraPath, type Rect } from './camera.ts';
 import { startEncoder } from './encoder.ts';
 import { findFfmpeg } from './find-ffmpeg.ts';
@@ -30,7 +29,7 @@ export interface RenderVideoOptions {
   ffmpegPath?: string;
   /** Redacted from ffmpeg's messages (the work folder). */
   redact?: string;
-  /** Frame-rendering threads; 0 renders on the calling thread. Default: min(2, cores). */
+  /** Frame-rendering threads; 0 renders on the calling thread. Default 1 (it keeps ahead of x264). */
   renderThreads?: number;
 }
 
@@ -82,7 +81,7 @@ export async function renderVideo(options: RenderVideoOptions): Promise<RenderVi
   progress(0.05);
 
   const encoder = startEncoder({ ffmpegPath, width, height, fps: FPS, outPath: options.outPath, signal, redact: options.redact });
-  const source = createFrameSource(base, windows, width, height, options.renderThreads ?? Math.min(2, availableParallelism()));
+  const source = createFrameSource(base, windows, width, height, options.renderThreads ?? 1);
   let framesMs = 0;
   let encodeWaitMs = 0;
   try {

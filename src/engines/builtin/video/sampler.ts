@@ -62,70 +62,73 @@ export function filterTaps(offset: number, length: number, size: number, limit: 
   return { start, weights, count };
 }
 
-/** Scratch rows between the two passes, reused across frames. */
+/** Scratch rows between the two passes, reused across frames (one set per thread). */
 let scratch = new Uint16Array(0);
 
 /**
  * Writes `window` of `source` into out[offset …] as outWidth × outHeight bytes, row by row.
  * The window must lie inside the plane (the camera guarantees it) and be at most twice the output.
+ * Vertical pass first, over contiguous source rows and only the columns the window touches; then
+ * the horizontal pass (the one with scattered reads) over output rows only.
  */
 export function renderPlane(source: Plane, window: Rect, out: Uint8Array, offset: number, outWidth: number, outHeight: number): void {
   const across = filterTaps(window.x, window.width, outWidth, source.width);
   const down = filterTaps(window.y, window.height, outHeight, source.height);
-  const firstRow = down.start[0]!;
-  const rows = down.start[outHeight - 1]! + down.count - firstRow;
-  if (scratch.length < rows * outWidth) scratch = new Uint16Array(rows * outWidth);
+  const firstColumn = across.start[0]!;
+  const columns = across.start[outWidth - 1]! + across.count - firstColumn;
+  if (scratch.length < columns * outHeight) scratch = new Uint16Array(columns * outHeight);
   const mid = scratch;
   const src = source.data;
   const srcWidth = source.width;
 
-  // Horizontal pass: each needed source row → outWidth samples, kept with 8 extra bits (×256).
-  const hStart = across.start;
-  const [h0 = NONE, h1 = NONE, h2 = NONE, h3 = NONE] = across.weights;
-  const hCount = across.count;
-  for (let r = 0; r < rows; r++) {
-    const rowBase = (firstRow + r) * srcWidth;
-    const midBase = r * outWidth;
-    if (hCount === 2) {
-      for (let i = 0; i < outWidth; i++) {
-        const p = rowBase + hStart[i]!;
-        mid[midBase + i] = (src[p]! * h0[i]! + src[p + 1]! * h1[i]! + 32) >> 6;
-      }
-    } else if (hCount === 3) {
-      for (let i = 0; i < outWidth; i++) {
-        const p = rowBase + hStart[i]!;
-        mid[midBase + i] = (src[p]! * h0[i]! + src[p + 1]! * h1[i]! + src[p + 2]! * h2[i]! + 32) >> 6;
-      }
-    } else {
-      for (let i = 0; i < outWidth; i++) {
-        const p = rowBase + hStart[i]!;
-        mid[midBase + i] = (src[p]! * h0[i]! + src[p + 1]! * h1[i]! + src[p + 2]! * h2[i]! + src[p + 3]! * h3[i]! + 32) >> 6;
-      }
-    }
-  }
-
-  // Vertical pass: weighted sums of scratch rows, rounded back to 8 bits.
-  const shift = WEIGHT_BITS + 8;
-  const half = 1 << (shift - 1);
+  // Vertical pass: output row j ← weighted source rows, over the window's columns, kept with 8
+  // extra bits (×256).
   const [v0 = NONE, v1 = NONE, v2 = NONE, v3 = NONE] = down.weights;
   const vCount = down.count;
   for (let j = 0; j < outHeight; j++) {
-    const m0 = (down.start[j]! - firstRow) * outWidth;
-    const m1 = m0 + outWidth;
-    const m2 = m1 + outWidth;
-    const m3 = m2 + outWidth;
+    const r0 = down.start[j]! * srcWidth + firstColumn;
+    const r1 = r0 + srcWidth;
+    const r2 = r1 + srcWidth;
+    const r3 = r2 + srcWidth;
     const a = v0[j]!;
     const b = v1[j]!;
-    const o = offset + j * outWidth;
+    const m = j * columns;
     if (vCount === 2) {
-      for (let i = 0; i < outWidth; i++) out[o + i] = (mid[m0 + i]! * a + mid[m1 + i]! * b + half) >> shift;
+      for (let i = 0; i < columns; i++) mid[m + i] = (src[r0 + i]! * a + src[r1 + i]! * b + 32) >> 6;
     } else if (vCount === 3) {
       const c = v2[j]!;
-      for (let i = 0; i < outWidth; i++) out[o + i] = (mid[m0 + i]! * a + mid[m1 + i]! * b + mid[m2 + i]! * c + half) >> shift;
+      for (let i = 0; i < columns; i++) mid[m + i] = (src[r0 + i]! * a + src[r1 + i]! * b + src[r2 + i]! * c + 32) >> 6;
     } else {
       const c = v2[j]!;
       const d = v3[j]!;
-      for (let i = 0; i < outWidth; i++) out[o + i] = (mid[m0 + i]! * a + mid[m1 + i]! * b + mid[m2 + i]! * c + mid[m3 + i]! * d + half) >> shift;
+      for (let i = 0; i < columns; i++) mid[m + i] = (src[r0 + i]! * a + src[r1 + i]! * b + src[r2 + i]! * c + src[r3 + i]! * d + 32) >> 6;
+    }
+  }
+
+  // Horizontal pass: each output sample ← weighted scratch samples, rounded back to 8 bits.
+  const shift = WEIGHT_BITS + 8;
+  const half = 1 << (shift - 1);
+  const hStart = across.start;
+  const [h0 = NONE, h1 = NONE, h2 = NONE, h3 = NONE] = across.weights;
+  const hCount = across.count;
+  for (let j = 0; j < outHeight; j++) {
+    const m = j * columns - firstColumn;
+    const o = offset + j * outWidth;
+    if (hCount === 2) {
+      for (let i = 0; i < outWidth; i++) {
+        const p = m + hStart[i]!;
+        out[o + i] = (mid[p]! * h0[i]! + mid[p + 1]! * h1[i]! + half) >> shift;
+      }
+    } else if (hCount === 3) {
+      for (let i = 0; i < outWidth; i++) {
+        const p = m + hStart[i]!;
+        out[o + i] = (mid[p]! * h0[i]! + mid[p + 1]! * h1[i]! + mid[p + 2]! * h2[i]! + half) >> shift;
+      }
+    } else {
+      for (let i = 0; i < outWidth; i++) {
+        const p = m + hStart[i]!;
+        out[o + i] = (mid[p]! * h0[i]! + mid[p + 1]! * h1[i]! + mid[p + 2]! * h2[i]! + mid[p + 3]! * h3[i]! + half) >> shift;
+      }
     }
   }
 }
