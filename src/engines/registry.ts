@@ -59,7 +59,8 @@ export class EngineRegistry {
         engines.set(name, await factory(name, options, { baseDir, log: log.child({ engine: name }) }));
       } catch (error) {
         unavailable.set(name, `engine "${name}" failed to start: ${(error as Error).message}`);
-        log.error({ engine: name, err: error }, 'engine failed to start; jobs routed to it will fail with engine_unavailable');
+        // A warning, not a crash: the server serves every other model, and these jobs fail with the reason.
+        log.warn({ engine: name, reason: (error as Error).message }, 'engine failed to start; jobs routed to it will fail with engine_unavailable');
       }
     }
     const routes = new Map(catalog.models.map((model) => [model.id, config.models[model.id]?.engine ?? model.defaultEngine]));
