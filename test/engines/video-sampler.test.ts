@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { rgbToYuv420 } from '../../src/engines/builtin/video/color.ts';
 import { frameRenderer, renderFrame } from '../../src/engines/builtin/video/frame.ts';
 import { seededRandom } from '../../src/engines/builtin/video/random.ts';
+import { createFrameSource } from '../../src/engines/builtin/video/render-pool.ts';
 import { renderPlane, type Plane } from '../../src/engines/builtin/video/sampler.ts';
 import { samplerModule } from '../../src/engines/builtin/video/wasm-renderer.ts';
 
@@ -63,6 +64,21 @@ describe('image-to-video: the frame sampler', () => {
         assert.ok(Buffer.from(wasm(window)).equals(Buffer.from(js)), `window ${JSON.stringify(window)}`);
       }
     }
+  });
+
+  test('the render thread returns the frames in order, byte-identical to inline rendering; a frame that cannot render rejects with why, and the thread serves the next job', async () => {
+    const base = rgbToYuv420(noisePlane(400 * 3, 300, 4).data, 400, 300);
+    const windows = Array.from({ length: 6 }, (_, i) => ({ x: 10 + i * 0.37, y: 5 + i * 0.21, width: 200 - i, height: 120 - i * 0.6 }));
+    const threaded = createFrameSource(base, windows, 160, 96, 1);
+    const inline = createFrameSource(base, windows, 160, 96, 0);
+    for (let i = 0; i < windows.length; i++) assert.ok(Buffer.from(await threaded.frame(i)).equals(Buffer.from(await inline.frame(i))), `frame ${i}`);
+    await threaded.close();
+    const bad = createFrameSource(base, [{ x: 0, y: 0, width: 390, height: 234 }], 160, 96, 1);
+    await assert.rejects(bad.frame(0), /failed to render: .*more than twice the output/);
+    await bad.close();
+    const again = createFrameSource(base, windows, 160, 96, 1);
+    assert.equal((await again.frame(0)).length, 160 * 96 * 1.5);
+    await again.close();
   });
 
   test('sampler-wasm-binary.ts is sampler.wat compiled (run build-wasm.mjs after editing the .wat)', async () => {

@@ -46,7 +46,7 @@ class RenderThreads {
 
   fail(error: Error): void {
     this.broken ??= error;
-    if (threads === this) threads = undefined;
+    if (pools.get(this.workers.length) === this) pools.delete(this.workers.length);
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
     for (const worker of this.workers) void worker.terminate();
@@ -62,7 +62,8 @@ class RenderThreads {
   }
 }
 
-let threads: RenderThreads | undefined;
+/** Render threads by thread count (one set in practice: the engine always asks for the same). */
+const pools = new Map<number, RenderThreads>();
 let sessionCounter = 0;
 
 function sharedPlane(plane: YuvImage['y']): YuvImage['y'] {
@@ -83,11 +84,8 @@ function inline(base: YuvImage, windows: Rect[], width: number, height: number):
 
 export function createFrameSource(base: YuvImage, windows: Rect[], width: number, height: number, count: number): FrameSource {
   if (count <= 0) return inline(base, windows, width, height);
-  if (!threads || threads.workers.length !== count) {
-    threads?.fail(new Error('the frame-rendering threads were replaced'));
-    threads = new RenderThreads(count);
-  }
-  const pool = threads;
+  let pool = pools.get(count);
+  if (!pool) pools.set(count, (pool = new RenderThreads(count)));
   const session = ++sessionCounter;
   const open: WorkerRequest = { type: 'open', session, base: { y: sharedPlane(base.y), u: sharedPlane(base.u), v: sharedPlane(base.v) }, width, height };
   for (const worker of pool.workers) worker.postMessage(open);
