@@ -21,7 +21,24 @@ async function ensureFirstKey(ctx: Context): Promise<void> {
   );
 }
 
-function onSignals(stop: () => Promise<void>): void {
+/**
+ * What a process must release on shutdown, newest first (the API closes before the workers it
+ * feeds, the workers before the store they write to). The signal handlers are installed before
+ * anything is started, so a signal at any moment of start-up still shuts down in order.
+ */
+class Releasers {
+  private readonly stack: Array<() => unknown> = [];
+
+  add(release: () => unknown): void {
+    this.stack.push(release);
+  }
+
+  async releaseAll(): Promise<void> {
+    while (this.stack.length > 0) await this.stack.pop()!();
+  }
+}
+
+function onSignals(releasers: Releasers): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -29,7 +46,7 @@ function onSignals(stop: () => Promise<void>): void {
       process.exit(130);
     }
     stopping = true;
-    stop().then(
+    releasers.releaseAll().then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`modelgate: shutdown failed: ${String(error)}\n`);
@@ -42,39 +59,37 @@ function onSignals(stop: () => Promise<void>): void {
 }
 
 export async function serve(config: Config): Promise<void> {
+  const releasers = new Releasers();
+  onSignals(releasers);
   const ctx = await createContext(config);
+  releasers.add(() => ctx.close());
   await ensureFirstKey(ctx);
-  const app = await buildApp(ctx);
-  await app.listen({ host: config.host, port: config.port });
   const pool = config.workers > 0 ? new WorkerPool(ctx, { concurrency: config.workers, shutdownGraceMs: config.shutdownGraceMs }) : undefined;
-  pool?.start();
-  const stopSweeper = startSweeper(ctx);
-  const stopJanitor = startJanitor(ctx);
+  releasers.add(startSweeper(ctx));
+  releasers.add(startJanitor(ctx));
+  if (pool) {
+    pool.start();
+    releasers.add(() => pool.stop());
+  }
+  const app = await buildApp(ctx);
+  releasers.add(() => app.close());
+  await app.listen({ host: config.host, port: config.port });
   for (const engine of ctx.engines.describe()) {
     ctx.log[engine.available ? 'info' : 'warn']({ engine: engine.name, available: engine.available, reason: engine.reason }, 'engine');
   }
   process.stdout.write(`ModelGate is serving ${ctx.catalog.models.length} models at ${config.publicUrl} (workers: ${config.workers}, data: ${config.dataDir})\n`);
-  onSignals(async () => {
-    await app.close();
-    await pool?.stop();
-    stopSweeper();
-    stopJanitor();
-    await ctx.close();
-  });
 }
 
 export async function worker(config: Config): Promise<void> {
+  const releasers = new Releasers();
+  onSignals(releasers);
   const ctx = await createContext(config);
+  releasers.add(() => ctx.close());
   const concurrency = Math.max(1, config.workers);
   const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: config.shutdownGraceMs });
+  releasers.add(startSweeper(ctx));
+  releasers.add(startJanitor(ctx));
   pool.start();
-  const stopSweeper = startSweeper(ctx);
-  const stopJanitor = startJanitor(ctx);
+  releasers.add(() => pool.stop());
   ctx.log.info({ worker: pool.id, concurrency }, 'worker started');
-  onSignals(async () => {
-    await pool.stop();
-    stopSweeper();
-    stopJanitor();
-    await ctx.close();
-  });
 }
