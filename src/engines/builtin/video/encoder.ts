@@ -23,7 +23,7 @@ export interface EncoderOptions {
   redact?: string;
 }
 
-/** The ffmpeg command line, exported for the docs and the tests. */
+/** The ffmpeg command line: raw yuv420p on stdin, an MP4 file out. */
 export function encoderArguments(options: Omit<EncoderOptions, 'ffmpegPath' | 'signal' | 'frames'>): string[] {
   const { width, height, fps, outPath } = options;
   return [
