@@ -33,6 +33,7 @@ export class EngineRegistry {
     private readonly engines: Map<string, Engine>,
     private readonly unavailable: Map<string, string>,
     private readonly routes: Map<string, string>,
+    private readonly configured: Record<string, EngineConfig>,
   ) {}
 
   /** `provided` engines (by name) replace configured ones: used by tests and embedders. */
@@ -64,7 +65,7 @@ export class EngineRegistry {
       }
     }
     const routes = new Map(catalog.models.map((model) => [model.id, config.models[model.id]?.engine ?? model.defaultEngine]));
-    return new EngineRegistry(engines, unavailable, routes);
+    return new EngineRegistry(engines, unavailable, routes, config.engines);
   }
 
   route(modelId: string): Route {
@@ -83,7 +84,7 @@ export class EngineRegistry {
   describe(): Array<{ name: string; type: string; available: boolean; reason?: string }> {
     return [
       ...[...this.engines.values()].map((engine) => ({ name: engine.name, type: engine.type, available: true })),
-      ...[...this.unavailable.entries()].map(([name, reason]) => ({ name, type: 'unavailable', available: false, reason })),
+      ...[...this.unavailable.entries()].map(([name, reason]) => ({ name, type: this.configured[name]?.type ?? 'unknown', available: false, reason })),
     ];
   }
 
