@@ -6,9 +6,8 @@
  * ever probed, never the client's URL. ffprobe's numbers are treated as untrusted and checked.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
-import { delimiter, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { findExecutable } from '../tools/find-executable.ts';
 import { InputError } from './errors.ts';
 
 export interface VideoProbeOptions {
@@ -30,35 +29,16 @@ export interface VideoProbe {
 export const VIDEO_FORMAT_WHITELIST = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm';
 const MAX_DIMENSION = 32_768;
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let located: string | undefined;
 
 /** Finds an ffprobe binary without downloading anything; throws when there is none. */
 export function findFfprobe(explicit?: string): string {
   if (explicit) return explicit;
-  const fromEnv = process.env.MODELGATE_FFPROBE;
-  if (fromEnv) return fromEnv;
+  if (process.env.MODELGATE_FFPROBE) return process.env.MODELGATE_FFPROBE;
   if (located) return located;
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = resolve(dir, 'ffprobe');
-    if (isExecutable(candidate)) return (located = candidate);
-  }
-  try {
-    // Ships the binary inside a per-platform npm package; no install-time download.
-    const bundled = createRequire(import.meta.url)('@ffprobe-installer/ffprobe') as { path: string };
-    if (isExecutable(bundled.path)) return (located = bundled.path);
-  } catch {
-    // fall through to the error below
-  }
-  throw new Error(`ffprobe not found: set MODELGATE_FFPROBE, install ffmpeg, or install @ffprobe-installer/ffprobe`);
+  const found = findExecutable({ command: 'ffprobe', envVar: 'MODELGATE_FFPROBE', npmPackage: '@ffprobe-installer/ffprobe' });
+  if (!found) throw new Error(`ffprobe not found: set MODELGATE_FFPROBE, install ffmpeg, or install @ffprobe-installer/ffprobe`);
+  return (located = found.path);
 }
 
 interface FfprobeOutput {
