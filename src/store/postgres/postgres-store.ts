@@ -4,11 +4,11 @@
  * per batch); wake-ups cross processes with LISTEN/NOTIFY (capabilities.crossProcessWakeups).
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Pool, QueryResultRow } from 'pg';
 import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
 import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
+import { Wakeups } from '../wakeups.ts';
 import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
 import { SQL, type NamedStatement } from './postgres-statements.ts';
 
@@ -16,7 +16,7 @@ export type { PostgresOptions } from './postgres-connection.ts';
 
 export class PostgresStore implements Store {
   readonly capabilities = { crossProcessWakeups: true };
-  private readonly events = new EventEmitter();
+  private readonly wakeups = new Wakeups();
   private readonly batcher: SubmitBatcher<NewJob>;
   /** Sent as every NOTIFY payload, so this store can tell its own wake-ups from other processes'. */
   private readonly instanceId = randomUUID();
@@ -27,15 +27,14 @@ export class PostgresStore implements Store {
     private readonly listener: NotificationListener,
     private readonly channel: string,
   ) {
-    this.events.setMaxListeners(0);
     // Local workers are woken directly after the commit, without waiting for the round trip
     // through the server; the NOTIFY is for other processes, so our own echo is dropped.
     listener.on('notification', (payload: string) => {
-      if (payload !== this.instanceId) this.events.emit('available');
+      if (payload !== this.instanceId) this.wakeups.notify();
     });
     // Notifications sent while the LISTEN connection was down are gone: look once to be sure.
-    listener.on('reconnected', () => this.events.emit('available'));
-    this.batcher = new SubmitBatcher((jobs) => this.insertBatch(jobs), () => this.events.emit('available'));
+    listener.on('reconnected', () => this.wakeups.notify());
+    this.batcher = new SubmitBatcher((jobs) => this.insertBatch(jobs), () => this.wakeups.notify());
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
@@ -85,7 +84,7 @@ export class PostgresStore implements Store {
         result = { outcome: existing.request_hash === claim.requestHash ? 'replayed' : 'mismatch', requestId: existing.request_id };
       }
       await client.query('COMMIT');
-      if (result.outcome === 'created') this.events.emit('available');
+      if (result.outcome === 'created') this.wakeups.notify();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -169,7 +168,7 @@ export class PostgresStore implements Store {
 
   async release(id: string, attempt: number): Promise<boolean> {
     const released = (await this.run(SQL.release, [id, attempt, this.channel, this.instanceId])).rowCount === 1;
-    if (released) this.events.emit('available');
+    if (released) this.wakeups.notify();
     return released;
   }
 
@@ -186,20 +185,19 @@ export class PostgresStore implements Store {
       this.instanceId,
     ]);
     for (const row of rows) (row.state === 'queued' ? result.requeued : result.failed).push(row.id);
-    if (result.requeued.length > 0) this.events.emit('available');
+    if (result.requeued.length > 0) this.wakeups.notify();
     return result;
   }
 
   onJobAvailable(listener: () => void): () => void {
-    this.events.on('available', listener);
-    return () => this.events.off('available', listener);
+    return this.wakeups.subscribe(listener);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.batcher.flush();
-    this.events.removeAllListeners();
+    this.wakeups.clear();
     await this.listener.close();
     await this.pool.end();
   }

@@ -3,18 +3,18 @@
  * through statements prepared once. Wake-ups reach only this process's workers; workers in other
  * processes find new jobs by polling (capabilities.crossProcessWakeups = false).
  */
-import { EventEmitter } from 'node:events';
 import type { Database } from 'better-sqlite3';
 import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
 import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
+import { Wakeups } from '../wakeups.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
 import { ReadBatcher } from './read-batcher.ts';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.ts';
 
 export class SqliteStore implements Store {
   readonly capabilities = { crossProcessWakeups: false };
-  private readonly events = new EventEmitter();
+  private readonly wakeups = new Wakeups();
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly insertMany: (jobs: NewJob[]) => void;
   private readonly insertOnce: (job: NewJob, claim: IdempotencyClaim) => IdempotentInsert;
@@ -25,7 +25,6 @@ export class SqliteStore implements Store {
     private readonly db: Database,
     private readonly sql: SqliteStatements,
   ) {
-    this.events.setMaxListeners(0);
     this.reads = new ReadBatcher(db);
     this.insertMany = db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
@@ -43,7 +42,7 @@ export class SqliteStore implements Store {
       const existing = sql.getIdempotencyKey.get(job.ownerKeyId, claim.key) as { request_hash: string; request_id: string };
       return { outcome: existing.request_hash === claim.requestHash ? 'replayed' : 'mismatch', requestId: existing.request_id };
     }).immediate;
-    this.batcher = new SubmitBatcher(this.insertMany, () => this.events.emit('available'));
+    this.batcher = new SubmitBatcher(this.insertMany, () => this.wakeups.notify());
   }
 
   static async open(options: SqliteOptions): Promise<SqliteStore> {
@@ -91,7 +90,7 @@ export class SqliteStore implements Store {
     // Waits for submits already batched, so the job order stays the order of acknowledgement.
     await this.batcher.flush();
     const result = this.insertOnce(job, claim);
-    if (result.outcome === 'created') this.events.emit('available');
+    if (result.outcome === 'created') this.wakeups.notify();
     return result;
   }
 
@@ -132,7 +131,7 @@ export class SqliteStore implements Store {
 
   async release(id: string, attempt: number): Promise<boolean> {
     const released = this.sql.release.run({ id, attempt }).changes === 1;
-    if (released) this.events.emit('available');
+    if (released) this.wakeups.notify();
     return released;
   }
 
@@ -145,19 +144,18 @@ export class SqliteStore implements Store {
       const params = exhausted ? { id: job.id, attempt: job.attempt, now, message: workerLostMessage(job.max_attempts) } : { id: job.id, attempt: job.attempt, now };
       if (statement.run(params).changes === 1) (exhausted ? result.failed : result.requeued).push(job.id);
     }
-    if (result.requeued.length > 0) this.events.emit('available');
+    if (result.requeued.length > 0) this.wakeups.notify();
     return result;
   }
 
   onJobAvailable(listener: () => void): () => void {
-    this.events.on('available', listener);
-    return () => this.events.off('available', listener);
+    return this.wakeups.subscribe(listener);
   }
 
   async close(): Promise<void> {
     await this.batcher.flush();
     this.reads.flush();
-    this.events.removeAllListeners();
+    this.wakeups.clear();
     this.db.close();
   }
 }
