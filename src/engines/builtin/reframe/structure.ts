@@ -1,0 +1,64 @@
+/**
+ * Structure/texture recombination (after Bertalmio et al. 2003, "Simultaneous structure and
+ * texture image inpainting"): the PatchMatch fill brings the texture, the structure guide the
+ * coarse layout. The fill's low frequencies are pulled towards the guide's:
+ *   fill += β · lowpass(guide − fill)
+ * with a lowpass of three box passes (≈ Gaussian of σ ≈ radius), so only detail coarser than
+ * the radius moves; texture finer than it is the fill's own. β ramps in from 0 at the border over
+ * `ramp` pixels: near the source the fill's own continuation of real structures is kept. Known
+ * pixels are never written.
+ */
+import type { Rect } from './geometry.ts';
+import type { Membrane } from './guide.ts';
+
+/** One box pass of half-width k over n values at data[offset + i·stride] (edges clamped). */
+function boxPass(data: Float32Array, tmp: Float32Array, offset: number, stride: number, n: number, k: number): void {
+  for (let i = 0; i < n; i++) tmp[i] = data[offset + i * stride]!;
+  const inv = 1 / (2 * k + 1);
+  let sum = 0;
+  for (let j = -k; j <= k; j++) sum += tmp[j < 0 ? 0 : j >= n ? n - 1 : j]!;
+  for (let i = 0; i < n; i++) {
+    data[offset + i * stride] = sum * inv;
+    const add = i + k + 1;
+    const drop = i - k;
+    sum += tmp[add >= n ? n - 1 : add]! - tmp[drop < 0 ? 0 : drop]!;
+  }
+}
+
+/** Three passes of a box blur of half-width k along rows, then columns. */
+function boxBlur3(plane: Float32Array, w: number, h: number, k: number): void {
+  const tmp = new Float32Array(Math.max(w, h));
+  for (let round = 0; round < 3; round++) {
+    for (let y = 0; y < h; y++) boxPass(plane, tmp, y * w, 1, w, k);
+    for (let x = 0; x < w; x++) boxPass(plane, tmp, x, w, h, k);
+  }
+}
+
+export function pullLowFrequencies(img: Int32Array, guide: Membrane, rect: Rect, radius: number, beta: number, ramp: number): void {
+  if (beta <= 0 || radius <= 0) return;
+  const { width: w, height: h } = guide;
+  const k = Math.max(1, Math.round(radius / Math.sqrt(3)));
+  const diff: Float32Array[] = [];
+  for (let c = 0; c < 3; c++) {
+    const shift = 16 - 8 * c;
+    const g = guide.planes[c as 0 | 1 | 2];
+    const d = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) d[i] = g[i]! - ((img[i]! >> shift) & 255);
+    boxBlur3(d, w, h, k);
+    diff.push(d);
+  }
+  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+  for (let y = 0; y < h; y++) {
+    const inRows = y >= rect.y0 && y < rect.y1;
+    const dy = y < rect.y0 ? rect.y0 - y : y >= rect.y1 ? y - rect.y1 + 1 : 0;
+    for (let x = 0; x < w; x++) {
+      if (inRows && x === rect.x0) x = rect.x1;
+      if (x >= w) break;
+      const dx = x < rect.x0 ? rect.x0 - x : x >= rect.x1 ? x - rect.x1 + 1 : 0;
+      const b = ramp > 0 ? beta * Math.min(1, Math.max(dx, dy) / ramp) : beta;
+      const i = y * w + x;
+      const v = img[i]!;
+      img[i] = (clamp((v >> 16) + b * diff[0]![i]!) << 16) | (clamp(((v >> 8) & 255) + b * diff[1]![i]!) << 8) | clamp((v & 255) + b * diff[2]![i]!);
+    }
+  }
+}
