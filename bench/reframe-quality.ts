@@ -9,7 +9,7 @@
  * sharpness 0.6–1.5, seam ≤ 1. Then 1024² → 1536:640 is timed at each rendering speed.
  * Prints Markdown tables; writes a side-by-side picture (default docs/images/reframe-quality.png).
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type OverlayOptions } from 'sharp';
@@ -89,13 +89,13 @@ async function picture(rows: Array<{ label: string; images: Partial<Record<Metho
   } catch {
     // No SVG loader: the column order is given in docs/benchmarks.md.
   }
-  await sharp({ create: { width, height: top, channels: 3, background: '#222' } }).composite(composites).png({ compressionLevel: 9 }).toFile(picturePath);
+  await sharp({ create: { width, height: top, channels: 3, background: '#222' } }).composite(composites).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(picturePath);
 }
 
 async function timing(): Promise<void> {
   const { present } = availablePhotos();
   const source = await sharp(present[0]!.path).resize(1024, 1024, { fit: 'cover' }).png().toBuffer();
-  console.log(`\n### Time: 1024×1024 → 1536:640 (12:5), whole task (decode, fit, fill on 2 worker threads, PNG), ${cpus().length} cores\n`);
+  console.log(`\n### Time: 1024×1024 → 1536:640 (12:5), whole task (decode, fit, fill on 2 worker threads, PNG), ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)} at the start\n`);
   console.log('| rendering_speed | wall ms (median of 5) | min | max | CPU ms (all threads, median) |');
   console.log('|---|---:|---:|---:|---:|');
   for (const speed of ['TURBO', 'BALANCED', 'QUALITY'] as const) {
