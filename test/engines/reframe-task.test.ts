@@ -92,6 +92,15 @@ describe('reframe task', () => {
     await assert.rejects(reframeImage(source, turbo('1536:640 (12:5)'), { signal: AbortSignal.abort(reason) }), (error) => error === reason);
   });
 
+  test('a sliver of a source (too thin to halve) is filled smoothly, still at the exact size, quickly', async () => {
+    const started = performance.now();
+    const result = await reframeImage(await testScene(1000, 8), parseReframeInput({ resolution: '1536:512 (3:1)', seed: 1 }, 'r'));
+    const meta = await sharp(result.png).metadata();
+    assert.deepEqual([meta.width, meta.height], [1536, 512]);
+    assert.deepEqual(result.placement.rect, { x0: 0, y0: 250, x1: 1536, y1: 262 });
+    assert.ok(performance.now() - started < 5000);
+  });
+
   test('progress rises to 1', async () => {
     const progress: number[] = [];
     await reframeImage(await testScene(200, 200), turbo('1536:640 (12:5)'), { progress: (f) => progress.push(f) });

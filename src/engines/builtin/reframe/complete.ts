@@ -103,9 +103,25 @@ function bands(height: number): Array<[number, number]> {
   return out;
 }
 
-/** The number of EM iterations at pyramid level `index` (0 = finest). */
-export function iterationsAt(effort: Effort, index: number): number {
-  return effort.iterations[Math.min(index, effort.iterations.length - 1)]!;
+/**
+ * The number of EM iterations at pyramid level `index` (0 = finest) of `count`. The coarsest level
+ * always gets the coarse count, even when it is also the finest (a source too thin to halve).
+ */
+export function iterationsAt(effort: Effort, index: number, count: number): number {
+  const last = effort.iterations.length - 1;
+  return effort.iterations[index === count - 1 ? last : Math.min(index, last)]!;
+}
+
+/**
+ * Whether the pyramid gets coarse enough for PatchMatch to be worth it: its coarsest level's long
+ * side within 4 × effort.coarsest. A source only a few pixels across (a 40:1 strip) cannot be
+ * halved that often while holding whole patches; reframe fills those smoothly instead.
+ */
+export function canComplete(placement: Placement, effort: Effort): boolean {
+  const r = effort.radius;
+  const shapes = pyramidShapes(placement, effort.coarsest, 2 * r + 3);
+  const coarsest = shapes[shapes.length - 1]!;
+  return Math.min(coarsest.rect.x1 - coarsest.rect.x0, coarsest.rect.y1 - coarsest.rect.y0) >= 2 * r + 3 && Math.max(coarsest.width, coarsest.height) <= 4 * effort.coarsest;
 }
 
 /**
@@ -119,7 +135,7 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
   pack(canvas, levels[0]!.img);
   for (let l = 1; l < levels.length; l++) downsample(levels[l - 1]!.img, levels[l - 1]!.width, levels[l - 1]!.height, levels[l]!.img);
 
-  const cost = levels.map((level, l) => level.width * level.height * (2 * iterationsAt(effort, l) + 1));
+  const cost = levels.map((level, l) => level.width * level.height * (2 * iterationsAt(effort, l, levels.length) + 1));
   const total = cost.reduce((a, b) => a + b, 0);
   let done = 0;
   const check = () => {
@@ -149,7 +165,7 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
       await runner.run(rows.map(([rowFrom, rowTo]) => ({ op: 'vote', rowFrom, rowTo })));
     }
     step(unit);
-    const iterations = iterationsAt(effort, l);
+    const iterations = iterationsAt(effort, l, levels.length);
     const maxRadius = l === levels.length - 1 ? Number.MAX_SAFE_INTEGER : effort.fineSearchRadius;
     for (let iteration = 0; iteration < iterations; iteration++) {
       check();

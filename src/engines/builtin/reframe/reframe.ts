@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { EngineError } from '../../engine.ts';
 import type { BandRunner } from './complete.ts';
-import { completeImage } from './complete.ts';
+import { canComplete, completeImage } from './complete.ts';
 import { inlineRunner } from './band-tasks.ts';
 import { type Placement, placeSource, rectHeight, rectWidth } from './geometry.ts';
 import { effortFor, type ReframeOptions } from './options.ts';
@@ -58,8 +58,8 @@ export async function reframeImage(source: string | Buffer, options: ReframeOpti
   const { rect } = placement;
   const hasHole = rect.x0 > 0 || rect.y0 > 0 || rect.x1 < placement.width || rect.y1 < placement.height;
   const effort = effortFor(options.speed);
-  if (hasHole && Math.min(rectWidth(rect), rectHeight(rect)) < 2 * effort.radius + 3) {
-    // A sliver of a source (e.g. 3 px tall) holds no whole patch: fill smoothly instead.
+  if (hasHole && !canComplete(placement, effort)) {
+    // A sliver of a source (under about 36 px across once fitted) is filled smoothly instead.
     const img = new Int32Array(placement.width * placement.height);
     pack(canvas, img);
     pullPush(img, placement.width, placement.height, rect);
