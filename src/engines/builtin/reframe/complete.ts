@@ -61,6 +61,9 @@ export interface BandRunner {
 /** Rows (or columns) of the known edge that the structure guide averages. */
 const GUIDE_DEPTH = 3;
 
+/** Lets the event loop run between the steps this (main) thread does itself. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Bands per phase: fixed, so the result never depends on how many threads ran them. */
 export const BANDS = 2;
 
@@ -159,7 +162,10 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
       await runner.setLevel(level);
       await runner.run(rows.map(([rowFrom, rowTo], b) => ({ op: 'random', rowFrom, rowTo, seed: mixSeed(seed, l, -1, b) })));
     } else {
-      patchMeans(structureGuide(level.img, level.width, level.height, level.rect, effort.guideSpread, GUIDE_DEPTH), r, level.means);
+      const guide = structureGuide(level.img, level.width, level.height, level.rect, effort.guideSpread, GUIDE_DEPTH);
+      await tick();
+      patchMeans(guide, r, level.means);
+      await tick();
       upsampleNnf(levels[l + 1]!, level);
       await runner.setLevel(level);
       await runner.run(rows.map(([rowFrom, rowTo]) => ({ op: 'vote', rowFrom, rowTo })));
@@ -179,7 +185,9 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
   check();
   const finest = levels[0]!;
   const structure = structureGuide(finest.img, finest.width, finest.height, finest.rect, effort.structureSpread, GUIDE_DEPTH);
-  pullLowFrequencies(finest.img, structure, finest.rect, effort.structureRadius, effort.structurePull, effort.structureRamp);
+  await tick();
+  await pullLowFrequencies(finest.img, structure, finest.rect, effort.structureRadius, effort.structurePull, effort.structureRamp, tick);
+  await tick();
   correctSeams(finest, effort.seamRamp);
   unpack(levels[0]!.img, canvas);
 }

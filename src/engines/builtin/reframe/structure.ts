@@ -25,16 +25,22 @@ function boxPass(data: Float32Array, tmp: Float32Array, offset: number, stride: 
   }
 }
 
-/** Three passes of a box blur of half-width k along rows, then columns. */
-function boxBlur3(plane: Float32Array, w: number, h: number, k: number): void {
+/** Three passes of a box blur of half-width k along rows, then columns; yields between passes. */
+async function boxBlur3(plane: Float32Array, w: number, h: number, k: number, yieldNow: () => Promise<void>): Promise<void> {
   const tmp = new Float32Array(Math.max(w, h));
   for (let round = 0; round < 3; round++) {
     for (let y = 0; y < h; y++) boxPass(plane, tmp, y * w, 1, w, k);
+    await yieldNow();
     for (let x = 0; x < w; x++) boxPass(plane, tmp, x, w, h, k);
+    await yieldNow();
   }
 }
 
-export function pullLowFrequencies(img: Int32Array, guide: Membrane, rect: Rect, radius: number, beta: number, ramp: number): void {
+/**
+ * `yieldNow` is awaited between passes (about 10 ms of work each at 1536 × 640), so the thread's
+ * event loop keeps answering while this runs on it.
+ */
+export async function pullLowFrequencies(img: Int32Array, guide: Membrane, rect: Rect, radius: number, beta: number, ramp: number, yieldNow: () => Promise<void>): Promise<void> {
   if (beta <= 0 || radius <= 0) return;
   const { width: w, height: h } = guide;
   const k = Math.max(1, Math.round(radius / Math.sqrt(3)));
@@ -44,7 +50,7 @@ export function pullLowFrequencies(img: Int32Array, guide: Membrane, rect: Rect,
     const g = guide.planes[c as 0 | 1 | 2];
     const d = new Float32Array(w * h);
     for (let i = 0; i < w * h; i++) d[i] = g[i]! - ((img[i]! >> shift) & 255);
-    boxBlur3(d, w, h, k);
+    await boxBlur3(d, w, h, k, yieldNow);
     diff.push(d);
   }
   const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
