@@ -10,7 +10,7 @@
 import type { LevelShape, Placement } from './geometry.ts';
 import { pyramidShapes } from './geometry.ts';
 import type { LevelBuffers, SearchArgs } from './patchmatch.ts';
-import { mixSeed } from './prng.ts';
+import { mixSeed } from '../prng.ts';
 import { downsample, pack, pullPush, unpack, upsampleNnf } from './pyramid.ts';
 import { packHole, patchMeans, structureGuide } from './guide.ts';
 import { correctSeams } from './seam.ts';

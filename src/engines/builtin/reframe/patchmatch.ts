@@ -13,7 +13,7 @@
  * Everything is integer arithmetic over typed arrays; a pixel is one int, 0xRRGGBB.
  */
 import type { Rect } from './geometry.ts';
-import { prng } from './prng.ts';
+import { prng } from '../prng.ts';
 
 export interface LevelBuffers {
   width: number;

@@ -1,16 +1,13 @@
 /**
  * The seeded random source: the same seed gives the same camera path on every machine.
- * mulberry32 over a 32-bit state; `stream` separates independent uses of one seed.
+ * The builtin engine's mulberry32 (../prng.ts) over a 32-bit state; `stream` separates
+ * independent uses of one seed.
  */
+import { prng } from '../prng.ts';
+
 export function seededRandom(seed: number, stream = 0): () => number {
-  let state = (Math.floor(seed) ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng((Math.floor(seed) ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
+  return () => next() / 4294967296;
 }
 
 /** A seed for jobs that give none: derived from the request id, so a retried job repeats itself. */

@@ -1,7 +1,7 @@
 /**
- * A small seeded PRNG, so a job's `seed` fixes every random choice. Each (seed, level,
- * iteration, band) gets its own stream, so the result does not depend on how many threads ran
- * the bands or in which order they finished.
+ * The builtin engine's seeded PRNG, shared by reframe and image-to-video, so a job's `seed` fixes
+ * every random choice. Reframe gives each (seed, level, iteration, band) its own stream, so its
+ * result does not depend on how many threads ran the bands or in which order they finished.
  */
 
 /** Mixes integers into a 32-bit state (a murmur3-style finaliser over each word). */
