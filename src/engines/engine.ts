@@ -63,3 +63,16 @@ export class EngineError extends Error {
     this.name = 'EngineError';
   }
 }
+
+/**
+ * The attempt failed for a reason outside the job itself (the machine that ran it died, a remote
+ * server vanished mid-run): the worker gives the job back to the queue for another attempt,
+ * spending one unit of the job's retry budget (MODELGATE_MAX_ATTEMPTS) exactly as a lost lease
+ * does. Once the budget is spent the job fails with this error's `type` and message.
+ */
+export class RetryableEngineError extends EngineError {
+  constructor(type: string, message: string) {
+    super(type, message);
+    this.name = 'RetryableEngineError';
+  }
+}

@@ -6,8 +6,9 @@
  *
  * Glossary: a job's `attempt` is its fencing token: it grows by one at every claim, and every
  * write a worker makes names the attempt it holds, so a worker that lost its lease cannot touch
- * a newer attempt. `lostLeases` counts claims that ended with no answer (a worker died): that is
- * the retry budget bounded by `maxAttempts`.
+ * a newer attempt. `lostLeases` counts claims that ended for a reason outside the job (a worker
+ * died, or its engine reported a retryable failure such as a lost GPU server): that is the retry
+ * budget bounded by `maxAttempts`.
  */
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -152,6 +153,13 @@ export interface Store {
   fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean>;
   /** Gives a claimed job back to the queue without spending its retry budget (graceful stop). */
   release(id: string, attempt: number): Promise<boolean>;
+  /**
+   * Gives a claimed job back to the queue after a failure outside the job (RetryableEngineError),
+   * spending one unit of its retry budget like a lost lease; once `lostLeases` reaches
+   * `maxAttempts` the job fails with `error` instead. Fenced like every worker write; resolves
+   * with what happened, or undefined when the attempt no longer holds the job.
+   */
+  retry(id: string, attempt: number, error: JobError, now: number): Promise<'requeued' | 'failed' | undefined>;
   /** Requeues (or fails, past the budget) running jobs whose lease ran out. */
   sweepExpiredLeases(now: number): Promise<SweepResult>;
 

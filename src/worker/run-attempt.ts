@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../context.ts';
-import { EngineError, type EngineOutput } from '../engines/engine.ts';
+import { EngineError, RetryableEngineError, type EngineOutput } from '../engines/engine.ts';
 import type { ClaimedJob, JobOutputFile } from '../store/store.ts';
 import { resolveJobFiles } from './resolve-inputs.ts';
 
@@ -23,7 +23,7 @@ export class AttemptAborted extends Error {
 const PROGRESS_WRITE_INTERVAL_MS = 250;
 
 export interface AttemptOutcome {
-  state: 'succeeded' | 'failed' | 'released' | 'abandoned';
+  state: 'succeeded' | 'failed' | 'released' | 'retried' | 'abandoned';
 }
 
 export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortSignal): Promise<AttemptOutcome> {
@@ -86,6 +86,14 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       return { state: 'released' };
     }
     if (reason === 'lease_lost') return { state: 'abandoned' };
+    if (thrown instanceof RetryableEngineError) {
+      // Not the job's fault: another attempt (on another machine or server) may well succeed,
+      // so it goes back to the queue, spending the same budget a lost lease spends.
+      const message = `${thrown.message} (the job was retried until its retry budget, MODELGATE_MAX_ATTEMPTS, was spent)`;
+      const outcome = await store.retry(job.id, job.attempt, { type: thrown.type, message }, Date.now());
+      log.warn({ type: thrown.type, reason: thrown.message, outcome: outcome ?? 'lease already lost' }, 'attempt failed for a reason outside the job');
+      return { state: outcome === 'requeued' ? 'retried' : outcome === 'failed' ? 'failed' : 'abandoned' };
+    }
     const error = thrown instanceof EngineError
       ? { type: thrown.type, message: thrown.message }
       : { type: 'engine_error', message: `The engine failed: ${(thrown as Error)?.message ?? String(thrown)}` };

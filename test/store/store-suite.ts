@@ -11,6 +11,7 @@ import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
 import { leaseTests } from './suite/leases.ts';
 import { queueTests } from './suite/queue.ts';
 import { raceTests } from './suite/races.ts';
+import { retryTests } from './suite/retries.ts';
 import type { Fresh, OpenStore, SuiteContext } from './suite/support.ts';
 
 export type { OpenStore } from './suite/support.ts';
@@ -41,6 +42,7 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('keys and submits', () => keyAndSubmitTests(ctx));
     describe('queue, claims and cancel', () => queueTests(ctx));
     describe('leases, fencing and the sweeper', () => leaseTests(ctx));
+    describe('retryable engine failures', () => retryTests(ctx));
     describe('races and wake-ups', () => raceTests(ctx));
     describe('uploaded files', () => fileTests(ctx));
     describe('idempotent submits', () => idempotencyTests(ctx));

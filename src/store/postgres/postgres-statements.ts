@@ -93,6 +93,18 @@ export const SQL = {
       RETURNING id)
     SELECT id, pg_notify($3, $4) FROM released`),
 
+  // A retryable engine failure spends the budget a lost lease would; past it, the job fails with
+  // the engine's error. $3/$4: the error; $5: now; $6/$7: NOTIFY, sent only when requeued.
+  retry: statement('retry', `WITH retried AS (
+      UPDATE jobs SET lost_leases = lost_leases + 1, worker_id = NULL, lease_until = NULL, progress = NULL,
+        state = CASE WHEN lost_leases + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
+        finished_at = CASE WHEN lost_leases + 1 >= max_attempts THEN $5::bigint END,
+        error_type = CASE WHEN lost_leases + 1 >= max_attempts THEN $3::text END,
+        error_message = CASE WHEN lost_leases + 1 >= max_attempts THEN $4::text END
+      WHERE id = $1 AND attempt = $2 AND state = 'running'
+      RETURNING id, state)
+    SELECT state, CASE WHEN state = 'queued' THEN pg_notify($6, $7)::text END AS notified FROM retried`),
+
   listExpired: statement('list_expired', `SELECT id, attempt, max_attempts FROM jobs
     WHERE state = 'running' AND lease_until < $1`),
   // Settles every expired lease found by listExpired in one statement: requeue, or fail once

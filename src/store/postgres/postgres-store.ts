@@ -172,6 +172,13 @@ export class PostgresStore implements Store {
     return released;
   }
 
+  async retry(id: string, attempt: number, error: JobError, now: number): Promise<'requeued' | 'failed' | undefined> {
+    const { rows } = await this.run<{ state: string }>(SQL.retry, [id, attempt, error.type, error.message, now, this.channel, this.instanceId]);
+    if (!rows[0]) return undefined;
+    if (rows[0].state === 'queued') this.wakeups.notify();
+    return rows[0].state === 'queued' ? 'requeued' : 'failed';
+  }
+
   async sweepExpiredLeases(now: number): Promise<SweepResult> {
     const result: SweepResult = { requeued: [], failed: [] };
     const expired = (await this.run<{ id: string; attempt: number; max_attempts: number }>(SQL.listExpired, [now])).rows;

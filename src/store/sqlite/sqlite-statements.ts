@@ -56,6 +56,15 @@ export function prepareStatements(db: Database) {
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
     release: s(`UPDATE jobs SET state = 'queued', worker_id = NULL, lease_until = NULL, progress = NULL
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    // A retryable engine failure spends the budget a lost lease would; past it, the job fails
+    // with the engine's error. One statement, so the decision and the write cannot be split.
+    retry: s(`UPDATE jobs SET lost_leases = lost_leases + 1, worker_id = NULL, lease_until = NULL, progress = NULL,
+        state = CASE WHEN lost_leases + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
+        finished_at = CASE WHEN lost_leases + 1 >= max_attempts THEN @now END,
+        error_type = CASE WHEN lost_leases + 1 >= max_attempts THEN @type END,
+        error_message = CASE WHEN lost_leases + 1 >= max_attempts THEN @message END
+      WHERE id = @id AND attempt = @attempt AND state = 'running'
+      RETURNING state`),
     listExpired: s(`SELECT id, attempt, lost_leases, max_attempts FROM jobs
       WHERE state = 'running' AND lease_until < ?`),
     // Both settle an expired lease, fenced like every worker write so a late heartbeat or a

@@ -135,6 +135,13 @@ export class SqliteStore implements Store {
     return released;
   }
 
+  async retry(id: string, attempt: number, error: JobError, now: number): Promise<'requeued' | 'failed' | undefined> {
+    const row = this.sql.retry.get({ id, attempt, type: error.type, message: error.message, now }) as { state: string } | undefined;
+    if (!row) return undefined;
+    if (row.state === 'queued') this.wakeups.notify();
+    return row.state === 'queued' ? 'requeued' : 'failed';
+  }
+
   async sweepExpiredLeases(now: number): Promise<SweepResult> {
     const result: SweepResult = { requeued: [], failed: [] };
     const expired = this.sql.listExpired.all(now) as Array<{ id: string; attempt: number; lost_leases: number; max_attempts: number }>;
