@@ -13,6 +13,8 @@ import { createBuiltinEngine } from './builtin/builtin-engine.ts';
 import { BUILTIN_TASKS } from './builtin/tasks.ts';
 import { createModuleEngine } from './module/module-engine.ts';
 import { createOnnxEngine, onnxEngineOptions } from './onnx/onnx-engine.ts';
+import { upstreamOptions } from './upstream/options.ts';
+import { createUpstreamEngine } from './upstream/upstream-engine.ts';
 
 type EngineFactory = (name: string, options: EngineConfig, context: { baseDir: string; log: Logger }) => Promise<Engine>;
 
@@ -21,10 +23,11 @@ const FACTORIES: Record<string, EngineFactory> = {
   builtin: async (name, options, { log }) => createBuiltinEngine(name, options, log, BUILTIN_TASKS),
   module: (name, options, { baseDir, log }) => createModuleEngine(name, options, baseDir, log),
   onnx: async (name, options, { baseDir, log }) => createOnnxEngine(name, onnxEngineOptions(options, baseDir), log),
+  upstream: async (name, options, { log }) => createUpstreamEngine(name, upstreamOptions(options), log),
 };
 
 /** Engine types that are part of the design but not yet in this build; named so the error can say so. */
-const PLANNED_TYPES = new Set(['comfyui', 'upstream']);
+const PLANNED_TYPES = new Set(['comfyui']);
 
 export type Route = { engineName: string; engine: Engine } | { engineName: string; engine?: undefined; reason: string };
 
