@@ -61,6 +61,7 @@ export interface Front {
   ctx: Context;
   app: FastifyInstance;
   auth: { authorization: string };
+  keyId: string;
   pool: WorkerPool;
   /** Everything the front logged (debug level and up), as text. */
   logs(): string;
@@ -97,7 +98,7 @@ export async function startFront(baseUrl: string, token: string, options: FrontO
   const ctx = await createContext(config, { log: createLogger('debug', sink) });
   delete process.env[tokenEnv];
   const app = await buildApp(ctx);
-  const { key } = await createApiKey(ctx.store, 'front');
+  const { key, record } = await createApiKey(ctx.store, 'front');
   const auth = { authorization: `Bearer ${key}` };
   const pool = new WorkerPool(ctx, { concurrency: options.workers ?? 4, shutdownGraceMs: options.shutdownGraceMs ?? 100 });
   pool.start();
@@ -107,6 +108,7 @@ export async function startFront(baseUrl: string, token: string, options: FrontO
     ctx,
     app,
     auth,
+    keyId: record.id,
     pool,
     logs: () => chunks.join(''),
     async submit(model, body) {

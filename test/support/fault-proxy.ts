@@ -61,7 +61,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     counts.set(key, count + 1);
     const action = proxy.rule(seen, count);
     if (action === 'drop') {
-      req.socket.destroy();
+      res.destroy();
       return;
     }
     if (typeof action === 'object') {
@@ -70,15 +70,15 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       res.end(action.json === undefined ? '{}' : JSON.stringify(action.json));
       return;
     }
+    // Hop-by-hop headers stay on this hop; undici frames the forwarded body itself.
     const headers = { ...req.headers };
-    delete headers.host;
-    delete headers.connection;
+    for (const name of ['host', 'connection', 'keep-alive', 'transfer-encoding']) delete headers[name];
     const hasBody = seen.method !== 'GET' && seen.method !== 'HEAD';
     request(`${proxy.target}${seen.path}`, { method: seen.method as 'GET', headers, body: hasBody ? req : null }).then(
       async (upstream) => {
         if (action === 'forward-then-drop') {
           await upstream.body.dump();
-          req.socket.destroy();
+          res.destroy();
           return;
         }
         const out: Record<string, string | string[]> = {};
@@ -89,7 +89,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
         for await (const chunk of upstream.body) res.write(chunk);
         res.end();
       },
-      () => req.socket.destroy(),
+      () => res.destroy(),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,8 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { Pool, type Dispatcher, type FormData } from 'undici';
 import { ByteLimit } from '../../inputs/body-limits.ts';
 import { parseRetryAfter } from './backoff.ts';
 import type { UpstreamOptions } from './options.ts';
@@ -156,12 +155,16 @@ export class OutputTooLarge extends Error {
   }
 }
 
-/** undici's errors carry a code (ECONNRESET, UND_ERR_SOCKET, UND_ERR_HEADERS_TIMEOUT, …); the message never holds our headers. */
-function networkError(error: unknown): TransientError {
+/**
+ * Network failures carry a code (ECONNRESET, ECONNREFUSED, UND_ERR_SOCKET, UND_ERR_HEADERS_TIMEOUT,
+ * …) and become retryable; the message never holds our headers. Anything without a code is a bug
+ * of ours, rethrown as it is rather than retried until the budget runs out.
+ */
+function networkError(error: unknown): unknown {
   const code = (error as { code?: unknown })?.code;
   const cause = (error as { cause?: { code?: unknown } })?.cause?.code;
-  const name = typeof code === 'string' ? code : typeof cause === 'string' ? cause : (error as Error)?.name ?? 'error';
-  return new TransientError(`network error (${name})`);
+  const name = typeof code === 'string' ? code : typeof cause === 'string' ? cause : undefined;
+  return name === undefined ? error : new TransientError(`network error (${name})`);
 }
 
 async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {

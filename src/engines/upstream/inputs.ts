@@ -18,6 +18,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { FormData } from 'undici';
 import { formatBytes } from '../../inputs/body-limits.ts';
 import { EngineError, type EngineJob, type ResolvedFile } from '../engine.ts';
 import type { UpstreamHttp } from './http.ts';
@@ -46,6 +47,7 @@ async function inline(field: string, file: ResolvedFile, options: Pick<UpstreamO
 
 async function upload(field: string, file: ResolvedFile, http: UpstreamHttp, retry: RetryContext): Promise<string> {
   const response = await withRetries(`uploading ${field}`, async () => {
+    // undici's own FormData: Node's global one (from its bundled undici) fails to stream in undici 7's request().
     const form = new FormData();
     // A file-backed Blob: undici streams it from disk, so a large video is never held in memory.
     form.append('file', await openAsBlob(file.path, { type: file.contentType }), `${field}.${file.contentType.split('/')[1] ?? 'bin'}`);

@@ -6,7 +6,7 @@
  * poll_max_ms with jitter.
  */
 import type { Logger } from 'pino';
-import { EngineError } from '../engine.ts';
+import { RetryableEngineError } from '../engine.ts';
 import { retryDelay, sleep } from './backoff.ts';
 import { TransientError } from './http.ts';
 import type { UpstreamOptions } from './options.ts';
@@ -28,7 +28,9 @@ export async function withRetries<T>(what: string, call: () => Promise<T>, { opt
       const backoff = retryDelay(failures, options.pollMinMs, options.pollMaxMs);
       const wait = error.retryAfterMs === undefined ? backoff : Math.max(Math.min(error.retryAfterMs, options.maxRetryAfterMs), options.pollMinMs);
       if (Date.now() + wait - firstFailure > options.retryBudgetMs) {
-        throw new EngineError('upstream_unavailable', `The upstream at ${options.origin} kept failing while ${what} for ${Math.round((Date.now() - firstFailure) / 1000)} s (last: ${error.message}); giving up.`);
+        // The upstream's outage is not the job's fault: the worker requeues it (within
+        // MODELGATE_MAX_ATTEMPTS), and a later attempt may find the upstream back.
+        throw new RetryableEngineError('upstream_unavailable', `The upstream at ${options.origin} kept failing while ${what} for ${Math.round((Date.now() - firstFailure) / 1000)} s (last: ${error.message}); giving up.`);
       }
       log.warn({ what, failure: error.message, retry_in_ms: wait, failures: failures + 1, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) }, 'upstream call failed; retrying');
       await sleep(wait, signal);
