@@ -10,6 +10,8 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { ConfigError, type Config, type EngineConfig } from '../config.ts';
 import type { Engine } from './engine.ts';
 import { createBuiltinEngine } from './builtin/builtin-engine.ts';
+import { createComfyuiEngine } from './comfyui/comfyui-engine.ts';
+import { comfyuiOptions } from './comfyui/options.ts';
 import { BUILTIN_TASKS } from './builtin/tasks.ts';
 import { createModuleEngine } from './module/module-engine.ts';
 import { createOnnxEngine, onnxEngineOptions } from './onnx/onnx-engine.ts';
@@ -21,13 +23,14 @@ type EngineFactory = (name: string, options: EngineConfig, context: { baseDir: s
 /** Engine types this build can construct. */
 const FACTORIES: Record<string, EngineFactory> = {
   builtin: async (name, options, { log }) => createBuiltinEngine(name, options, log, BUILTIN_TASKS),
+  comfyui: async (name, options, { baseDir, log }) => createComfyuiEngine(name, comfyuiOptions(options, baseDir), log),
   module: (name, options, { baseDir, log }) => createModuleEngine(name, options, baseDir, log),
   onnx: async (name, options, { baseDir, log }) => createOnnxEngine(name, onnxEngineOptions(options, baseDir), log),
   upstream: async (name, options, { log }) => createUpstreamEngine(name, upstreamOptions(options), log),
 };
 
 /** Engine types that are part of the design but not yet in this build; named so the error can say so. */
-const PLANNED_TYPES = new Set(['comfyui']);
+const PLANNED_TYPES = new Set<string>([]);
 
 export type Route = { engineName: string; engine: Engine } | { engineName: string; engine?: undefined; reason: string };
 
