@@ -51,6 +51,7 @@ describe('upstream engine: a front ModelGate forwarding to a second ModelGate', 
     const result = await front.finished(await front.submit(MODELS.dreamina, { prompt: 'fail please' }));
     assert.equal(result.status, 'failed');
     assert.deepEqual(result.error, { type: 'test_failure', message: 'the test engine was asked to fail' });
+    assert.ok(!up.proxy.requests.some((r) => r.path.endsWith('/cancel')), 'a job that ended upstream is not cancelled there');
   });
 
   test('the token goes upstream as a Bearer header on every call and never into the front\'s logs', () => {

@@ -97,6 +97,19 @@ describe('upstream engine under faults', () => {
       await uploading.close();
     }
   });
+
+  test('file_inputs "upload" to an upstream without POST /v1/files: a failed job saying so, not an engine crash', async () => {
+    up.proxy.rule = (req) => (req.path === '/v1/files' ? { status: 404, json: { error_code: 404001, error_message: 'Not found' } } : 'pass');
+    const uploading = await startFront(up.proxy.url, up.h.key, { engine: { file_inputs: 'upload' } });
+    try {
+      const result = await uploading.finished(await uploading.submit(MODELS.runway, { promptText: 'a pan', promptImage: SMALL_PNG_DATA_URI }));
+      assert.equal(result.status, 'failed');
+      assert.equal(result.error.type, 'upstream_rejected');
+      assert.match(result.error.message, /upload of promptImage .*needs a ModelGate upstream.*HTTP 404, 404001/);
+    } finally {
+      await uploading.close();
+    }
+  });
 });
 
 describe('upstream engine: an upstream that stays down', () => {

@@ -92,7 +92,7 @@ describe('the body sent upstream', () => {
   const file = { path: png, kind: 'image' as const, contentType: 'image/png', sizeBytes: ONE_PIXEL_PNG.length };
   const job = (image: string): EngineJob => ({ requestId: 'r', modelId: MODELS.reframe, attempt: 1, input: { image, resolution: '1152:864 (4:3)' }, files: { image: file } });
   const http = new UpstreamHttp({ baseUrl: 'http://127.0.0.1:9', origin: 'http://127.0.0.1:9', token: undefined, requestTimeoutMs: 1000 });
-  const retry = { options: { origin: 'http://127.0.0.1:9', pollMinMs: 10, pollMaxMs: 10, retryBudgetMs: 10, maxRetryAfterMs: 10 }, signal: new AbortController().signal, log: pino({ level: 'silent' }) };
+  const retry = { options: { origin: 'http://127.0.0.1:9', tokenEnv: undefined, pollMinMs: 10, pollMaxMs: 10, retryBudgetMs: 10, maxRetryAfterMs: 10 }, signal: new AbortController().signal, log: pino({ level: 'silent' }) };
   const dataUri = `data:image/png;base64,${ONE_PIXEL_PNG.toString('base64')}`;
   after(() => http.close());
 

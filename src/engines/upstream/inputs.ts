@@ -21,7 +21,8 @@ import { readFile } from 'node:fs/promises';
 import { FormData } from 'undici';
 import { formatBytes } from '../../inputs/body-limits.ts';
 import { EngineError, type EngineJob, type ResolvedFile } from '../engine.ts';
-import type { UpstreamHttp } from './http.ts';
+import { refusedError } from './errors.ts';
+import { UpstreamRefused, type UpstreamHttp } from './http.ts';
 import type { UpstreamOptions } from './options.ts';
 import { withRetries, type RetryContext } from './retry.ts';
 
@@ -46,13 +47,19 @@ async function inline(field: string, file: ResolvedFile, options: Pick<UpstreamO
 }
 
 async function upload(field: string, file: ResolvedFile, http: UpstreamHttp, retry: RetryContext): Promise<string> {
-  const response = await withRetries(`uploading ${field}`, async () => {
-    // undici's own FormData: Node's global one (from its bundled undici) fails to stream in undici 7's request().
-    const form = new FormData();
-    // A file-backed Blob: undici streams it from disk, so a large video is never held in memory.
-    form.append('file', await openAsBlob(file.path, { type: file.contentType }), `${field}.${file.contentType.split('/')[1] ?? 'bin'}`);
-    return http.json('POST', '/v1/files', retry.signal, { form });
-  }, retry);
+  let response;
+  try {
+    response = await withRetries(`uploading ${field}`, async () => {
+      // undici's own FormData: Node's global one (from its bundled undici) fails to stream in undici 7's request().
+      const form = new FormData();
+      // A file-backed Blob: undici streams it from disk, so a large video is never held in memory.
+      form.append('file', await openAsBlob(file.path, { type: file.contentType }), `${field}.${file.contentType.split('/')[1] ?? 'bin'}`);
+      return http.json('POST', '/v1/files', retry.signal, { form });
+    }, retry);
+  } catch (error) {
+    if (error instanceof UpstreamRefused) throw refusedError(error, `the upload of ${field} (file_inputs "upload" needs a ModelGate upstream)`, retry.options.origin, retry.options.tokenEnv);
+    throw error;
+  }
   const url = (response.json as { url?: unknown }).url;
   if (typeof url !== 'string') throw new EngineError('upstream_bad_response', `The upstream's POST /v1/files answer for ${field} has no url.`);
   return url;

@@ -8,7 +8,6 @@ import { EngineError } from '../engine.ts';
 import { jitter, sleep } from './backoff.ts';
 import { failedJobError, refusedError } from './errors.ts';
 import { UpstreamRefused, type UpstreamHttp } from './http.ts';
-import type { UpstreamOptions } from './options.ts';
 import { withRetries, type RetryContext } from './retry.ts';
 
 interface StatusBody {
@@ -33,7 +32,6 @@ export function mappedProgress(status: string, progress: unknown): number | unde
 }
 
 export interface FollowContext extends RetryContext {
-  options: RetryContext['options'] & Pick<UpstreamOptions, 'tokenEnv'>;
   http: UpstreamHttp;
   progress(fraction: number): void;
 }

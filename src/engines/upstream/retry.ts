@@ -12,7 +12,8 @@ import { TransientError } from './http.ts';
 import type { UpstreamOptions } from './options.ts';
 
 export interface RetryContext {
-  options: Pick<UpstreamOptions, 'origin' | 'pollMinMs' | 'pollMaxMs' | 'retryBudgetMs' | 'maxRetryAfterMs'>;
+  /** tokenEnv is here for the messages that name it when the upstream refuses the token. */
+  options: Pick<UpstreamOptions, 'origin' | 'tokenEnv' | 'pollMinMs' | 'pollMaxMs' | 'retryBudgetMs' | 'maxRetryAfterMs'>;
   signal: AbortSignal;
   log: Logger;
 }

@@ -15,7 +15,7 @@ export function idempotencyKey(job: Pick<EngineJob, 'requestId' | 'attempt'>): s
   return `modelgate-${job.requestId}-${job.attempt}`;
 }
 
-export async function submit(job: EngineJob, body: Record<string, unknown>, http: UpstreamHttp, retry: RetryContext & { options: RetryContext['options'] & Pick<UpstreamOptions, 'models' | 'tokenEnv'> }): Promise<string> {
+export async function submit(job: EngineJob, body: Record<string, unknown>, http: UpstreamHttp, retry: RetryContext & { options: RetryContext['options'] & Pick<UpstreamOptions, 'models'> }): Promise<string> {
   const model = upstreamModelId(retry.options, job.modelId);
   let response;
   try {

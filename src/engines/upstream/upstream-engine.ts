@@ -7,7 +7,7 @@
  * Options and their defaults: options.ts; the policy decisions: docs/engines.md, "upstream".
  */
 import type { Logger } from 'pino';
-import { EngineError, type Engine, type EngineOutput } from '../engine.ts';
+import { EngineError, RetryableEngineError, type Engine, type EngineOutput } from '../engine.ts';
 import { cancelUpstream } from './cancel.ts';
 import { UpstreamBadResponse, UpstreamHttp } from './http.ts';
 import { upstreamBody } from './inputs.ts';
@@ -40,8 +40,10 @@ export function createUpstreamEngine(name: string, options: UpstreamOptions, log
         context.log.info({ upstream_request_id: upstreamId, outputs: outputs.length }, 'copied the upstream outputs');
         return outputs;
       } catch (error) {
-        const stoppedByUs = !(error instanceof EngineError && (error.type === 'upstream_cancelled'));
-        if (upstreamId && !finished && stoppedByUs) {
+        // Cancel only when we walk away from a job that may still be queued upstream: not when
+        // the upstream itself ended it (failed, cancelled, refused to show it).
+        const walkingAway = signal.aborted || error instanceof RetryableEngineError || error instanceof UpstreamBadResponse;
+        if (upstreamId && !finished && walkingAway) {
           await cancelUpstream(http, upstreamId, context.signal.aborted ? 'attempt stopped' : deadline.aborted ? 'timeout' : 'gave up', context.log);
         }
         if (context.signal.aborted) throw context.signal.reason;
