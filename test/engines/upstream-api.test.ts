@@ -189,6 +189,22 @@ describe('upstream engine: an upstream whose queue does not move', () => {
     }
   });
 
+  test('timeout_s: a job the upstream never starts fails with upstream_timeout, and is cancelled upstream', async () => {
+    up.proxy.requests.length = 0;
+    const front = await startFront(up.proxy.url, up.h.key, { workers: 1, engine: { timeout_s: 3 } });
+    try {
+      const result = await front.finished(await front.submit(MODELS.dreamina, { prompt: 'a cat' }));
+      assert.equal(result.status, 'failed');
+      assert.equal(result.error.type, 'upstream_timeout');
+      assert.match(result.error.message, /timeout_s \(3 s\)/);
+      const upstreamId = await upstreamJob(front);
+      const upstreamStatus = await up.h.app.inject({ method: 'GET', url: `/v1/requests/${upstreamId}/status`, headers: up.h.auth });
+      assert.equal(upstreamStatus.json().status, 'cancelled');
+    } finally {
+      await front.close();
+    }
+  });
+
   test('a request cancelled upstream fails the front job with upstream_cancelled', async () => {
     up.proxy.requests.length = 0;
     const front = await startFront(up.proxy.url, up.h.key, { workers: 1 });
