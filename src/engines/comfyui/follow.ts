@@ -81,7 +81,10 @@ export async function followPrompt(server: ComfyServer, promptId: string, option
   };
   const nodes = Math.max(1, options.nodeCount);
 
+  // When the server last showed signs of life to this follower (a message, or a poll answer).
+  let lastContact = Date.now();
   const onMessage = ({ type, data }: ComfyMessage) => {
+    lastContact = Date.now();
     switch (type) {
       case 'execution_start':
         options.started();
@@ -137,7 +140,6 @@ export async function followPrompt(server: ComfyServer, promptId: string, option
   // ends its calls as soon as the prompt is settled, so a dead server cannot hold us up.
   const stop = new AbortController();
   const calls = AbortSignal.any([signal, stop.signal]);
-  let lastContact = Date.now();
   const poll = async () => {
     await Promise.race([options.queued, new Promise((resolve) => calls.addEventListener('abort', resolve, { once: true }))]);
     lastContact = Date.now();
