@@ -158,11 +158,11 @@ describe('upstream engine: an upstream whose queue does not move', () => {
     await up?.close();
   });
 
-  async function upstreamJob(front: Front): Promise<string> {
+  /** The id of the one job the front made upstream, once the front has started polling it. */
+  async function upstreamJob(): Promise<string> {
     const submitted = await waitFor(() => up.proxy.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v1/models/')), (list) => list.length > 0, 30_000, 25);
     assert.equal(submitted.length, 1);
     const statusPoll = await waitFor(() => up.proxy.requests.find((r) => r.path.endsWith('/status')), (r) => r !== undefined, 30_000, 25);
-    void front;
     return statusPoll!.path.split('/')[3]!;
   }
 
@@ -171,7 +171,7 @@ describe('upstream engine: an upstream whose queue does not move', () => {
     const front = await startFront(up.proxy.url, up.h.key, { workers: 1 });
     try {
       const id = await front.submit(MODELS.dreamina, { prompt: 'a cat' });
-      const upstreamId = await upstreamJob(front);
+      const upstreamId = await upstreamJob();
       assert.equal((await front.status(id)).status, 'in_progress');
       const queued = await up.h.app.inject({ method: 'GET', url: `/v1/requests/${upstreamId}/status`, headers: up.h.auth });
       assert.equal(queued.json().status, 'in_queue');
@@ -197,7 +197,7 @@ describe('upstream engine: an upstream whose queue does not move', () => {
       assert.equal(result.status, 'failed');
       assert.equal(result.error.type, 'upstream_timeout');
       assert.match(result.error.message, /timeout_s \(3 s\)/);
-      const upstreamId = await upstreamJob(front);
+      const upstreamId = await upstreamJob();
       const upstreamStatus = await up.h.app.inject({ method: 'GET', url: `/v1/requests/${upstreamId}/status`, headers: up.h.auth });
       assert.equal(upstreamStatus.json().status, 'cancelled');
     } finally {
@@ -210,7 +210,7 @@ describe('upstream engine: an upstream whose queue does not move', () => {
     const front = await startFront(up.proxy.url, up.h.key, { workers: 1 });
     try {
       const id = await front.submit(MODELS.seedream, { prompt: 'a cat' });
-      const upstreamId = await upstreamJob(front);
+      const upstreamId = await upstreamJob();
       const cancelled = await up.h.app.inject({ method: 'POST', url: `/v1/requests/${upstreamId}/cancel`, headers: up.h.auth });
       assert.equal(cancelled.json().outcome, 'cancelled');
       const result = await front.finished(id);
