@@ -90,7 +90,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
         res.end();
       },
       () => res.destroy(),
-    );
+    ).catch(() => res.destroy()); // the upstream's body broke off mid-stream: so does ours
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
