@@ -2,7 +2,7 @@
 export { buildApp } from './api/app.ts';
 export { loadConfig, type Config, type EngineConfig } from './config.ts';
 export { createContext, type Context, type ContextOverrides } from './context.ts';
-export { EngineError, type Engine, type EngineJob, type EngineOutput, type EngineRunContext, type ResolvedFile } from './engines/engine.ts';
+export { EngineError, RetryableEngineError, type Engine, type EngineJob, type EngineOutput, type EngineRunContext, type ResolvedFile } from './engines/engine.ts';
 export type { ModuleEngineFactoryArgs } from './engines/module/module-engine.ts';
 export { ERROR_CATALOG, ApiError, type ErrorEnvelope } from './errors.ts';
 export type { Store, JobRecord, JobState } from './store/store.ts';

@@ -104,4 +104,13 @@ describe('comfyui engine: progress and failures', () => {
     assert.equal(r.error.type, 'comfyui_execution_error');
     assert.equal(r.error.message, 'ComfyUI failed in node 8 (VAEDecode): RuntimeError: CUDA error: an illegal memory access was encountered');
   });
+
+  test('a GPU out of memory is the server\'s state, not the job\'s: the job is retried and succeeds', async () => {
+    double.failNode('KSampler', 'CUDA out of memory. Tried to allocate 2.00 GiB', 'torch.OutOfMemoryError');
+    const id = await submit(h, MODELS.runway, { promptText: 'a train', promptImage: SEED_REQUESTS[3].body.promptImage });
+    const r = await finished(h, id);
+    assert.equal(r.status, 'succeeded', JSON.stringify(r));
+    const job = await h.ctx.store.getJob(id, h.keyId);
+    assert.deepEqual([job?.attempt, job?.lostLeases], [2, 1]);
+  });
 });

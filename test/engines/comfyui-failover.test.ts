@@ -134,4 +134,17 @@ describe('comfyui engine: failover', () => {
     g.release();
     for (const id of ids) assert.equal((await finished(h, id)).status, 'succeeded');
   });
+
+  test('job_timeout_ms: the prompt is interrupted and the job fails with timeout', async () => {
+    const t = await double();
+    t.hold();
+    const h = await harness([t.url], { job_timeout_ms: 1_500 });
+    h.startWorkers(1);
+    const id = await submit(h, MODELS.dreamina, { prompt: 'forever' });
+    const r = await finished(h, id);
+    assert.equal(r.status, 'failed');
+    assert.equal(r.error.type, 'timeout');
+    assert.match(r.error.message, /job_timeout_ms \(1500 ms\)/);
+    assert.deepEqual(t.interrupts.map((i) => i.hit), [true], 'the running prompt was interrupted on the server');
+  });
 });

@@ -29,6 +29,20 @@ class NotQueued extends Error {
   }
 }
 
+/**
+ * Runs a step that comes before our prompt is in the server's queue (uploads, /prompt): a refusal
+ * is the workflow's fault; an unreachable server is nobody's, and the next server can be tried.
+ */
+async function beforeQueueing<T>(step: () => Promise<T>, workflow: Workflow): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof PromptRejected) throw new EngineError('invalid_workflow', `ComfyUI refused the workflow ${workflow.file} for this job: ${error.message}`);
+    if (error instanceof ServerUnreachable) throw new NotQueued(error);
+    throw error;
+  }
+}
+
 export function createComfyuiEngine(name: string, options: ComfyuiOptions, log: Logger): Engine {
   // Every workflow is read and checked now: a broken file stops the engine with its name.
   const workflows = new Map<string, Workflow>(Object.entries(options.workflows).map(([modelId, file]) => [modelId, loadWorkflow(file)]));
@@ -36,7 +50,7 @@ export function createComfyuiEngine(name: string, options: ComfyuiOptions, log: 
 
   async function runOn(server: ComfyServer, workflow: Workflow, job: EngineJob, context: EngineRunContext, signal: AbortSignal): Promise<EngineOutput[]> {
     const promptId = uuidv5(`${job.requestId}/${job.attempt}`, PROMPT_NAMESPACE);
-    const prompt = await buildPrompt(workflow, {
+    const prompt = await beforeQueueing(() => buildPrompt(workflow, {
       modelId: job.modelId,
       input: job.input,
       files: job.files,
@@ -45,8 +59,10 @@ export function createComfyuiEngine(name: string, options: ComfyuiOptions, log: 
         const extension = extname(file.path) || `.${file.contentType.split('/')[1] ?? 'bin'}`;
         return server.http.upload(file.path, `modelgate-${job.requestId}-${job.attempt}-${field}${extension}`, file.contentType, signal);
       },
-    });
-    let queued = false;
+    }), workflow);
+    // Set when /prompt has been sent: if the attempt stops while it is in flight, the prompt may
+    // be queued there all the same, and dequeuing or interrupting an unknown id is harmless.
+    let posted = false;
     let running = false;
     let markQueued!: () => void;
     const queuedSignal = new Promise<void>((resolve) => { markQueued = resolve; });
@@ -65,22 +81,16 @@ export function createComfyuiEngine(name: string, options: ComfyuiOptions, log: 
     });
     follow.catch(() => undefined);
     try {
-      try {
-        const { nodeErrors } = await server.http.queuePrompt(prompt, promptId, server.clientId, signal);
-        queued = true;
-        markQueued();
-        // A 200 may still list nodes that failed validation (only some outputs run, §3.1).
-        if (Object.keys(nodeErrors).length > 0) context.log.warn({ nodeErrors: describeNodeErrors(nodeErrors) }, 'ComfyUI queued the prompt without some of its outputs');
-      } catch (error) {
-        if (error instanceof PromptRejected) throw new EngineError('invalid_workflow', `ComfyUI refused the workflow ${workflow.file} for this job: ${error.message}`);
-        if (error instanceof ServerUnreachable) throw new NotQueued(error);
-        throw error;
-      }
+      posted = true;
+      const { nodeErrors } = await beforeQueueing(() => server.http.queuePrompt(prompt, promptId, server.clientId, signal), workflow);
+      markQueued();
+      // A 200 may still list nodes that failed validation (only some outputs run, §3.1).
+      if (Object.keys(nodeErrors).length > 0) context.log.warn({ nodeErrors: describeNodeErrors(nodeErrors) }, 'ComfyUI queued the prompt without some of its outputs');
       context.log.info({ server: server.baseUrl, prompt_id: promptId }, 'prompt queued on ComfyUI');
       const entry = await follow;
       return await collectOutputs(server, entry, workflow, job, context.workDir, signal);
     } catch (error) {
-      if (signal.aborted && queued) await cancel(server, promptId, running, context.log);
+      if (signal.aborted && posted) await cancel(server, promptId, running, context.log);
       throw error;
     } finally {
       done.abort();

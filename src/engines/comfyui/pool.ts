@@ -8,19 +8,22 @@ import type { Logger } from 'pino';
 import { RetryableEngineError } from '../engine.ts';
 import { ComfyServer, type ServerTimings } from './server.ts';
 
+/** How long the first job waits for the first health check of every server. */
+const FIRST_ROUND_WAIT_MS = 2_000;
+
 export class ServerPool {
   readonly servers: ComfyServer[];
-  private started: Promise<void> | undefined;
+  private firstRound: Promise<void> | undefined;
   private turn = 0;
 
   constructor(urls: string[], timings: ServerTimings, log: Logger) {
     this.servers = urls.map((url) => new ComfyServer(url, timings, log));
   }
 
-  /** Starts health checks and websockets once; waits for the first round of checks. */
+  /** Starts health checks and websockets once; resolves when every server has been checked once. */
   start(): Promise<void> {
-    this.started ??= Promise.all(this.servers.map((server) => server.start())).then(() => undefined);
-    return this.started;
+    this.firstRound ??= Promise.all(this.servers.map((server) => server.start())).then(() => undefined);
+    return this.firstRound;
   }
 
   /** The least-loaded healthy server not in `skip`, or undefined. */
@@ -37,7 +40,11 @@ export class ServerPool {
    * the attempt is given back to the queue: the job is fine, the servers are not.
    */
   async pick(skip: ReadonlySet<ComfyServer>, waitMs: number, signal: AbortSignal): Promise<ComfyServer> {
-    await this.start();
+    // Least-loaded needs to know who is up: wait for the first round of checks, but not for
+    // long, since a blackholed server answers only at request_timeout_ms.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.start(), new Promise((resolve) => { timer = setTimeout(resolve, FIRST_ROUND_WAIT_MS); })]);
+    clearTimeout(timer);
     const deadline = Date.now() + waitMs;
     for (;;) {
       signal.throwIfAborted();
