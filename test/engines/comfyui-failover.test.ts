@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ComfyUIDouble } from '../support/comfyui-double.ts';
 import { MODELS, waitFor } from '../support/harness.ts';
+import { SMALL_PNG_DATA_URI } from '../support/models.ts';
 import { comfyHarness, finished, status, submit, WAIT_MS, type ComfyHarness } from './comfyui-helpers.ts';
 
 const doubles: ComfyUIDouble[] = [];
@@ -96,6 +97,22 @@ describe('comfyui engine: failover', () => {
     assert.ok(d.websocketConnections > connections, 'the engine reconnected');
     const next = await finished(h, await submit(h, MODELS.dreamina, { prompt: 'after the reconnect' }));
     assert.equal(next.status, 'succeeded', JSON.stringify(next));
+  });
+
+  test('a websocket dropped mid-job is reopened with the same client_id and the job\'s events resume on it', async () => {
+    const d = await double();
+    d.hold();
+    const h = await harness([d.url], { reconcile_interval_ms: 600_000 });
+    h.startWorkers(1);
+    const id = await submit(h, MODELS.reframe, { image: SMALL_PNG_DATA_URI, resolution: '640:1536 (5:12)' });
+    await waitFor(() => status(h, id), (s) => s.status === 'in_progress' && Number(s.progress) > 0, WAIT_MS, 25);
+    const connections = d.websocketConnections;
+    d.dropWebsockets();
+    await waitFor(() => [d.websocketConnections, d.openWebsockets], ([total, open]) => total! > connections && open === 1, WAIT_MS, 10);
+    d.release();
+    const r = await finished(h, id);
+    assert.equal(r.status, 'succeeded', JSON.stringify(r));
+    assert.equal(d.accepted.length, 1, 'the same prompt, not a second one');
   });
 
   test('a shutdown interrupts our running prompt and dequeues our pending one; both jobs go back to the queue', async () => {
