@@ -99,6 +99,23 @@ describe('comfyui engine: failover', () => {
     assert.equal(next.status, 'succeeded', JSON.stringify(next));
   });
 
+  test('a failure while the websocket is down is read from /history: the node\'s message, not a lost job', async () => {
+    const d = await double();
+    d.hold();
+    const h = await harness([d.url], { reconcile_interval_ms: 600_000 });
+    h.startWorkers(1);
+    const id = await submit(h, MODELS.dreamina, { prompt: 'a broken decoder' });
+    await waitFor(() => status(h, id), (s) => Number(s.progress) > 0, WAIT_MS, 25);
+    d.refuseWebsockets = true;
+    d.dropWebsockets();
+    d.failNode('VAEDecode', 'decoder exploded');
+    d.release();
+    const r = await finished(h, id);
+    assert.equal(r.status, 'failed');
+    assert.deepEqual(r.error, { type: 'comfyui_execution_error', message: 'ComfyUI failed in node 8 (VAEDecode): RuntimeError: decoder exploded' });
+    d.refuseWebsockets = false;
+  });
+
   test('a websocket dropped mid-job is reopened with the same client_id and the job\'s events resume on it', async () => {
     const d = await double();
     d.hold();

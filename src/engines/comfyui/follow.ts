@@ -68,6 +68,7 @@ export async function followPrompt(server: ComfyServer, promptId: string, option
     finished?.(value);
     finished = undefined;
   };
+  const fromHistory = (entry: HistoryEntry) => (entry.status?.status_str === 'error' ? { error: historyFailure(server.baseUrl, entry) } : { entry });
   // Wakes the poll loop early (websocket down, or done): it then polls at once.
   let wake = new AbortController();
 
@@ -97,7 +98,7 @@ export async function followPrompt(server: ComfyServer, promptId: string, option
         if (data.node === null) {
           // History is written before this message (§3.9): read it now.
           wake.abort();
-          void readHistory().then((entry) => settle({ entry }), (error: unknown) => settle({ error }));
+          void readHistory().then((entry) => settle(fromHistory(entry)), (error: unknown) => settle({ error }));
         } else {
           options.started();
           executedNodes += 1;
@@ -150,7 +151,7 @@ export async function followPrompt(server: ComfyServer, promptId: string, option
       try {
         const entry = await server.http.history(promptId, calls);
         if (entry) {
-          settle(entry.status?.status_str === 'error' ? { error: historyFailure(server.baseUrl, entry) } : { entry });
+          settle(fromHistory(entry));
           return;
         }
         const state = await server.http.queueState(promptId, calls);
@@ -161,7 +162,7 @@ export async function followPrompt(server: ComfyServer, promptId: string, option
         // Not queued: it may have finished between the two reads; history decides.
         const late = await server.http.history(promptId, calls);
         if (late) {
-          settle(late.status?.status_str === 'error' ? { error: historyFailure(server.baseUrl, late) } : { entry: late });
+          settle(fromHistory(late));
           return;
         }
         settle({ error: new RetryableEngineError('comfyui_server_lost', `ComfyUI server ${server.baseUrl} no longer knows prompt ${promptId} (it restarted, or the prompt was removed there)`) });
