@@ -114,3 +114,22 @@ describe('comfyui engine: progress and failures', () => {
     assert.deepEqual([job?.attempt, job?.lostLeases], [2, 1]);
   });
 });
+
+describe('comfyui engine: a configuration mistake', () => {
+  let h: ComfyHarness;
+  before(async () => {
+    h = await comfyHarness([], { poll_interval: 100 });
+    h.startWorkers(1);
+  });
+  after(async () => {
+    await h.close();
+    h.removeConfig();
+  });
+
+  test('jobs fail with engine_unavailable naming the option, and the rest of the server runs', async () => {
+    const r = await finished(h, await submit(h, MODELS.dreamina, { prompt: 'a cat' }));
+    assert.equal(r.status, 'failed');
+    assert.equal(r.error.type, 'engine_unavailable');
+    assert.match(r.error.message, /engine "gpu" failed to start: unknown option\(s\) poll_interval \(known: servers, workflows, /);
+  });
+});
