@@ -15,8 +15,8 @@ import { comfyHarness, finished, status, submit, WAIT_MS, type ComfyHarness } fr
 const doubles: ComfyUIDouble[] = [];
 const harnesses: ComfyHarness[] = [];
 
-async function double(): Promise<ComfyUIDouble> {
-  const started = await ComfyUIDouble.start();
+async function double(options: Parameters<typeof ComfyUIDouble.start>[0] = {}): Promise<ComfyUIDouble> {
+  const started = await ComfyUIDouble.start(options);
   doubles.push(started);
   return started;
 }
@@ -133,7 +133,9 @@ describe('comfyui engine: failover', () => {
   });
 
   test('a shutdown interrupts our running prompt and dequeues our pending one; both jobs go back to the queue', async () => {
-    const e = await double();
+    // A long history lag keeps the second prompt from starting right after the first is
+    // interrupted, so the dequeue always meets it still pending, however loaded the machine.
+    const e = await double({ historyLagMs: 5_000 });
     e.hold();
     const h = await harness([e.url]);
     const pool = h.startWorkers(2);
