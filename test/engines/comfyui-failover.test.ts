@@ -171,6 +171,29 @@ describe('comfyui engine: failover', () => {
     for (const id of ids) assert.equal((await finished(h, id)).status, 'succeeded');
   });
 
+  test('dispatch counts other clients\' queue depth; a server that cuts /prompt is skipped for the next at once, spending no retry', async () => {
+    const [busy, broken] = [await double(), await double()];
+    busy.hold();
+    // Another ComfyUI client keeps `busy` loaded: one prompt running, one pending.
+    const other = { '1': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 64, batch_size: 1 } }, '2': { class_type: 'KSampler', inputs: { model: ['1', 0], seed: 1, steps: 2, cfg: 1, sampler_name: 'euler', scheduler: 'simple', positive: ['1', 0], negative: ['1', 0], latent_image: ['1', 0], denoise: 1 } }, '3': { class_type: 'VAEDecode', inputs: { samples: ['2', 0], vae: ['1', 0] } }, '4': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'other' } } };
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${busy.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: other, client_id: 'someone-else' }) });
+      assert.equal(res.status, 200);
+    }
+    broken.dropRequests.add('POST /prompt');
+    const h = await harness([busy.url, broken.url]);
+    h.startWorkers(1);
+    const id = await submit(h, MODELS.dreamina, { prompt: 'queued behind others' });
+    await waitFor(() => busy.pendingIds.length, (n) => n === 2, WAIT_MS, 10);
+    assert.ok(broken.requests.includes('POST /prompt'), 'the less-loaded server was tried first');
+    assert.equal(broken.accepted.length, 0);
+    busy.release();
+    const r = await finished(h, id);
+    assert.equal(r.status, 'succeeded', JSON.stringify(r));
+    const job = await h.ctx.store.getJob(id, h.keyId);
+    assert.deepEqual([job?.attempt, job?.lostLeases], [1, 0], 'one attempt, no retry spent');
+  });
+
   test('job_timeout_ms: the prompt is interrupted and the job fails with timeout', async () => {
     const t = await double();
     t.hold();

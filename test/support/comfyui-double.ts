@@ -18,7 +18,8 @@
  *   bytes are identical or overwrite), GET /view (400/403/404 rules), GET /system_stats, GET /prompt;
  *   every route also under /api; the origin check (403 when Host and Origin differ on loopback).
  * Controls for tests: hold()/release() (pause running prompts after their first sampler step),
- * failNode(class) (an execution_error there), refuseWebsockets, dropWebsockets(), and kill()
+ * failNode(class) (an execution_error there), refuseWebsockets, dropWebsockets(), dropRequests
+ * (a route whose connections are cut), and kill()
  * (every connection dropped mid-job and the port closed, as when the machine dies).
  */
 import { randomUUID } from 'node:crypto';
@@ -68,6 +69,8 @@ export class ComfyUIDouble {
   /** Total websocket connections accepted so far. */
   websocketConnections = 0;
   refuseWebsockets = false;
+  /** Requests ("POST /prompt") whose connection is cut without an answer, as by a crashing server. */
+  readonly dropRequests = new Set<string>();
 
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -223,6 +226,10 @@ export class ComfyUIDouble {
     const path = url.pathname.replace(/^\/api(?=\/)/, '');
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${path}`);
+    if (this.dropRequests.has(`${method} ${path}`)) {
+      req.socket.destroy();
+      return;
+    }
     // ComfyUI's origin-only middleware (§3): a browser-style Origin that differs from Host is refused.
     const origin = req.headers.origin;
     if (origin && req.headers.host && new URL(origin).host !== req.headers.host) return this.json(res, 403, {});
