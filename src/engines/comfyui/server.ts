@@ -115,7 +115,8 @@ export class ComfyServer {
 
   private connect(): void {
     if (this.closed || this.socket) return;
-    const url = new URL(`/ws?clientId=${this.clientId}`, this.baseUrl.replace(/^http/, 'ws'));
+    // Appended, not resolved: a server behind a path prefix (https://gpu.lan/comfy) keeps it.
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/ws?clientId=${this.clientId}`;
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.addEventListener('open', () => {
