@@ -133,3 +133,32 @@ describe('comfyui engine: a configuration mistake', () => {
     assert.match(r.error.message, /engine "gpu" failed to start: unknown option\(s\) poll_interval \(known: servers, workflows, /);
   });
 });
+
+describe('comfyui engine: a server behind a path prefix', () => {
+  let double: ComfyUIDouble;
+  let h: ComfyHarness;
+  before(async () => {
+    double = await ComfyUIDouble.start();
+    // ComfyUI mounts every route under /api as well; a reverse proxy prefix looks the same.
+    h = await comfyHarness([`${double.url}/api`], { reconcile_interval_ms: 600_000 });
+    h.startWorkers(1);
+  });
+  after(async () => {
+    await h.close();
+    await double.close();
+    h.removeConfig();
+  });
+
+  test('HTTP and the websocket both keep the prefix', async () => {
+    const r = await finished(h, await submit(h, MODELS.seedream, { prompt: 'a boat', sequential_image_generation: 'auto', max_images: 2, output_format: 'jpeg' }));
+    assert.equal(r.status, 'succeeded', JSON.stringify(r));
+    assert.equal(r.output.images.length, 2);
+    for (const url of r.output.images as string[]) {
+      const file = await download(h, url);
+      assert.equal(file.contentType, 'image/jpeg');
+      assert.deepEqual(await sharp(file.bytes).metadata().then((m) => [m.width, m.height, m.format]), [2304, 1728, 'jpeg']);
+    }
+    assert.ok(double.paths.includes('/api/ws') && double.paths.includes('/api/prompt'));
+    assert.deepEqual(double.paths.filter((path) => !path.startsWith('/api/')), [], 'every call kept the prefix');
+  });
+});

@@ -65,6 +65,8 @@ export class ComfyUIDouble {
   readonly interrupts: Array<{ promptId: string | undefined; hit: boolean }> = [];
   readonly deleted: string[] = [];
   readonly requests: string[] = [];
+  /** The raw path of every HTTP request and websocket upgrade, /api prefix included. */
+  readonly paths: string[] = [];
   readonly uploads = new Map<string, Buffer>();
   /** Total websocket connections accepted so far. */
   websocketConnections = 0;
@@ -169,6 +171,7 @@ export class ComfyUIDouble {
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://double');
+    this.paths.push(url.pathname);
     if ((url.pathname !== '/ws' && url.pathname !== '/api/ws') || this.refuseWebsockets || this.killed) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -226,6 +229,7 @@ export class ComfyUIDouble {
     const path = url.pathname.replace(/^\/api(?=\/)/, '');
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${path}`);
+    this.paths.push(url.pathname);
     if (this.dropRequests.has(`${method} ${path}`)) {
       req.socket.destroy();
       return;
