@@ -79,42 +79,106 @@ export function dominantColours(image: RawImage, maxColours = 8, minShare = 0.00
 }
 
 /**
- * Pulls every pixel of `resized` (RGB) to its nearest of `colours`, blended with the second
- * nearest over a band about `band` pixels wide where the two are about equally near. `scale` is
- * how many output pixels one source pixel became (the smooth resize spreads an edge over that many).
+ * Per source pixel, the index of the dominant colour that its whole neighbourhood of `margin`
+ * pixels (clamped at the borders) is within `radius` of, or −1 when the neighbourhood is mixed:
+ * Lanczos-3 reads 3 source pixels each way, so an output pixel over such a source pixel is that
+ * colour exactly and needs no snapping (most of a flat picture; the time goes to the edges).
  */
-export function snapToColours(resized: Buffer, colours: Rgb[], scale: number, band = 1.5): void {
+export function interiorLabels(image: RawImage, colours: Rgb[], margin = 4, radius = 40): Int8Array {
+  const { width: w, height: h, pixels } = image;
+  const label = new Int8Array(w * h).fill(-1);
+  for (let p = 0; p < w * h; p++) {
+    let best = -1;
+    let bestD = radius * radius;
+    colours.forEach((c, k) => {
+      const d = distance2(pixels, p * 3, c);
+      if (d <= bestD) {
+        bestD = d;
+        best = k;
+      }
+    });
+    label[p] = best;
+  }
+  const interior = new Int8Array(w * h).fill(-1);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const own = label[y * w + x]!;
+      if (own < 0) continue;
+      let same = true;
+      for (let dy = -margin; dy <= margin && same; dy++) {
+        const sy = Math.min(h - 1, Math.max(0, y + dy));
+        for (let dx = -margin; dx <= margin; dx++) {
+          if (label[sy * w + Math.min(w - 1, Math.max(0, x + dx))] !== own) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (same) interior[y * w + x] = own;
+    }
+  }
+  return interior;
+}
+
+/** Where an output pixel of a `cover` resize reads from: the source pixel under its centre. */
+function sourceIndex(out: number, outSize: number, srcSize: number, scale: number): number {
+  const offset = (srcSize * scale - outSize) / 2;
+  return Math.min(srcSize - 1, Math.max(0, Math.floor((out + 0.5 + offset) / scale)));
+}
+
+/**
+ * Pulls every pixel of `resized` (RGB, width×height) to its nearest of `colours`, blended with the
+ * second nearest over a band about `band` pixels wide where the two are about equally near.
+ * `scale` is how many output pixels one source pixel became (the smooth resize spreads an edge over
+ * that many). Pixels over an interior source pixel (interiorLabels) are set to its colour directly.
+ */
+export function snapToColours(resized: Buffer, width: number, height: number, source: RawImage, colours: Rgb[], scale: number, band = 1.5): void {
   if (colours.length < 2) return;
   const k = colours.length;
   const gaps = new Float64Array(k * k); // squared distances between the colours
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) gaps[a * k + b] = (colours[a]![0] - colours[b]![0]) ** 2 + (colours[a]![1] - colours[b]![1]) ** 2 + (colours[a]![2] - colours[b]![2]) ** 2;
   const sharpness = scale / (2 * band);
-  for (let i = 0; i < resized.length; i += 3) {
-    let first = 0;
-    let firstD = Infinity;
-    let second = 0;
-    let secondD = Infinity;
-    for (let c = 0; c < k; c++) {
-      const d = distance2(resized, i, colours[c]!);
-      if (d < firstD) {
-        second = first;
-        secondD = firstD;
-        first = c;
-        firstD = d;
-      } else if (d < secondD) {
-        second = c;
-        secondD = d;
+  const interior = interiorLabels(source, colours);
+  const column = Int32Array.from({ length: width }, (_, x) => sourceIndex(x, width, source.width, scale));
+  const bytes = colours.map((c) => c.map(Math.round) as Rgb);
+  for (let y = 0; y < height; y++) {
+    const row = sourceIndex(y, height, source.height, scale) * source.width;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const inside = interior[row + column[x]!]!;
+      if (inside >= 0) {
+        const c = bytes[inside]!;
+        resized[i] = c[0];
+        resized[i + 1] = c[1];
+        resized[i + 2] = c[2];
+        continue;
       }
+      let first = 0;
+      let firstD = Infinity;
+      let second = 0;
+      let secondD = Infinity;
+      for (let c = 0; c < k; c++) {
+        const d = distance2(resized, i, colours[c]!);
+        if (d < firstD) {
+          second = first;
+          secondD = firstD;
+          first = c;
+          firstD = d;
+        } else if (d < secondD) {
+          second = c;
+          secondD = d;
+        }
+      }
+      // u ≈ 2s − 1 for a pixel a share s of the way from `second` to `first` along the segment
+      // between them: the smooth resize moved s from 0 to 1 over about `scale` pixels.
+      const u = (secondD - firstD) / (gaps[first * k + second]! || 1);
+      const w = Math.min(1, 0.5 + u * sharpness);
+      const a = colours[first]!;
+      const b = colours[second]!;
+      resized[i] = Math.round(a[0] * w + b[0] * (1 - w));
+      resized[i + 1] = Math.round(a[1] * w + b[1] * (1 - w));
+      resized[i + 2] = Math.round(a[2] * w + b[2] * (1 - w));
     }
-    // u ≈ 2s − 1 for a pixel a share s of the way from `second` to `first` along the segment
-    // between them: the smooth resize moved s from 0 to 1 over about `scale` pixels.
-    const u = (secondD - firstD) / (gaps[first * k + second]! || 1);
-    const w = Math.min(1, 0.5 + u * sharpness);
-    const a = colours[first]!;
-    const b = colours[second]!;
-    resized[i] = Math.round(a[0] * w + b[0] * (1 - w));
-    resized[i + 1] = Math.round(a[1] * w + b[1] * (1 - w));
-    resized[i + 2] = Math.round(a[2] * w + b[2] * (1 - w));
   }
 }
 
@@ -125,6 +189,6 @@ export async function flatUpscale(image: RawImage, width: number, height: number
     .raw()
     .toBuffer();
   const scale = Math.max(width / image.width, height / image.height);
-  if (scale > 1.5) snapToColours(resized, dominantColours(image), scale);
+  if (scale > 1.5) snapToColours(resized, width, height, image, dominantColours(image), scale);
   return resized;
 }
