@@ -4,16 +4,18 @@
  * decode, resize, encode) beside a baseline of the same session.run calls alone on ready-made
  * tensors; and the process's peak RSS.
  *   node --import tsx bench/onnx-t2i.ts [model_dir] [--steps N] [--threads N] [--rounds N]
- * Default model: test/fixtures/tiny-sd-onnx (a tiny random export: it times the pipeline, not a
- * real model's UNet). Rounds alternate pipeline and baseline; medians are reported.
+ * Default model: the bundled models/tiny-shapes/ (else test/fixtures/tiny-sd-onnx, a tiny random
+ * export that times the pipeline, not a real model's UNet). Rounds alternate pipeline and
+ * baseline; medians are reported.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import pino from 'pino';
 import { nativeSize } from '../src/engines/onnx/catalog-mapping.ts';
 import { loadModelFolder, type ModelFolder } from '../src/engines/onnx/model-folder.ts';
-import { createOnnxEngine, encodeImage, onnxEngineOptions } from '../src/engines/onnx/onnx-engine.ts';
+import { BUNDLED_MODEL_DIR, createOnnxEngine, encodeImage, onnxEngineOptions } from '../src/engines/onnx/onnx-engine.ts';
 import { generate } from '../src/engines/onnx/pipeline.ts';
 import { schedulerForClass } from '../src/engines/onnx/schedulers.ts';
 
@@ -23,7 +25,8 @@ const flag = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const modelDir = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? join(ROOT, 'test/fixtures/tiny-sd-onnx');
+const modelDir = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'))
+  ?? (existsSync(BUNDLED_MODEL_DIR) ? BUNDLED_MODEL_DIR : join(ROOT, 'test/fixtures/tiny-sd-onnx'));
 const steps = flag('steps', 20);
 const threads = flag('threads', availableParallelism());
 const rounds = flag('rounds', 7);

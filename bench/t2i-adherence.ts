@@ -8,8 +8,8 @@
  *    scored against another prompt's picture).
  * 2. The model: each evaluation prompt (none of them a training caption; 48 use a held-out
  *    colour/shape/background triple) generated through the engine's own pipeline with the
- *    engine's defaults for the bundled model (DDIM from scheduler_config.json, 20 steps, guidance
- *    4.25 = dreamina's default scale 0.5), seed = the prompt's index, at 64×64 and at 80×48 (what a
+ *    engine's defaults for the bundled model (DDIM from scheduler_config.json, 20 steps, guidance 1,
+ *    i.e. none), seed = the prompt's index, at 64×64 and at 80×48 (what a
  *    16:9 request is generated at); scored by the analyser. Also as delivered: the 64×64
  *    pictures through the engine's flat-colour upscale to 1024×1024 (what a 1024 request returns),
  *    judged after an area resize back to 64×64.
@@ -30,7 +30,7 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const steps = flag('steps', 20);
-const guidance = flag('guidance', 1 + 0.5 * (7.5 - 1));
+const guidance = flag('guidance', 1); // the engine's default for the bundled model (no guidance)
 const modelDir = args.includes('--model') ? args[args.indexOf('--model') + 1]! : BUNDLED_DIR;
 const manifest = readManifest(modelDir);
 const domain = manifest.domain;

@@ -1,15 +1,14 @@
 /**
  * Text-to-image through the real API with the real onnx engine: a MODELGATE_CONFIG that points the
  * onnx engine at the tiny Optimum-layout fixture gives a real image at exactly the requested size;
- * with no model folder, jobs fail with engine_unavailable saying how to export and configure one.
+ * with a model_dir that is not an export, jobs fail with engine_unavailable saying how to export and configure one.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { BUNDLED_MODEL_DIR } from '../../src/engines/onnx/onnx-engine.ts';
 import { createHarness, MODELS, waitFor, type Harness } from '../support/harness.ts';
 import { createTestEngine } from '../support/test-engine.ts';
 
@@ -59,13 +58,20 @@ describe('onnx engine through the API', () => {
   });
 });
 
-describe('onnx engine with no model folder', { skip: existsSync(BUNDLED_MODEL_DIR) ? 'the bundled model is present' : false }, () => {
+describe('onnx engine pointed at a folder that is not an export', () => {
+  let dir: string;
   let h: Harness;
   before(async () => {
-    h = await createHarness({ engines: { builtin: createTestEngine('builtin') } });
+    dir = mkdtempSync(join(tmpdir(), 'onnx-missing-'));
+    const configFile = join(dir, 'modelgate.json');
+    writeFileSync(configFile, JSON.stringify({ engines: { onnx: { type: 'onnx', model_dir: 'no-such-model' } } }));
+    h = await createHarness({ env: { MODELGATE_CONFIG: configFile }, engines: { builtin: createTestEngine('builtin') } });
     h.startWorkers(1);
   });
-  after(() => h.close());
+  after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('a text-to-image job fails with engine_unavailable explaining how to export and configure a model', async () => {
     const result = await submitAndWait(h, MODELS.dreamina, { prompt: 'a cat' });

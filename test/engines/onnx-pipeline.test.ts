@@ -5,7 +5,7 @@
  * bytes, abort is honoured, png vs jpeg, and no model means a clear engine_unavailable.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -69,8 +69,13 @@ describe('onnx engine on the tiny Optimum-layout export', () => {
     }
   });
 
-  test('without model_dir and without the bundled model the engine cannot start, and says how to point it at an export', { skip: existsSync(BUNDLED_MODEL_DIR) ? 'the bundled model is present' : false }, () => {
-    assert.throws(() => onnxEngineOptions({ type: 'onnx' }, '/'), /bundled model .* not in this build yet.*optimum-cli export onnx.*model_dir/);
+  test('without model_dir the engine runs the bundled model with flat-colour upscaling; any other folder gets lanczos; upscale is checked', () => {
+    const bundled = onnxEngineOptions({ type: 'onnx' }, '/');
+    assert.equal(bundled.modelDir, BUNDLED_MODEL_DIR);
+    assert.equal(bundled.upscale, 'flat');
+    assert.equal(onnxEngineOptions({ type: 'onnx', model_dir: FIXTURE }, '/').upscale, 'lanczos');
+    assert.equal(onnxEngineOptions({ type: 'onnx', model_dir: FIXTURE, upscale: 'flat' }, '/').upscale, 'flat');
+    assert.throws(() => onnxEngineOptions({ type: 'onnx', upscale: 'bicubic' }, '/'), /option upscale must be lanczos or flat, got "bicubic"/);
   });
 
   test('dreamina sizes come back at exactly the requested pixels, as png', async () => {

@@ -8,6 +8,8 @@
  *   guidance_max  the guidance dreamina's scale 1 maps to (default 7.5)
  *   guidance    a fixed guidance for every request (e.g. 0 for SD-Turbo), overriding the mapping
  *   native_size the model's native side in pixels (default unet sample_size × VAE scale)
+ *   upscale     "lanczos" | "flat" (flat-colour edges, flat-upscale.ts); default: flat for the
+ *               bundled model, lanczos for any other
  * Sessions are opened once, on the first job, and reused; jobs run one at a time (each already
  * uses every thread it is given).
  */
@@ -20,12 +22,13 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from '../../config.ts';
 import { EngineError, type Engine, type EngineOutput } from '../engine.ts';
 import { DREAMINA, SEEDREAM, nativeSize, planFor } from './catalog-mapping.ts';
+import { flatUpscale } from './flat-upscale.ts';
 import { checkModelFolder } from './layout.ts';
 import type { ModelFolder } from './model-folder.ts';
 import type { RawImage } from './pipeline.ts';
 import { SCHEDULER_NAMES, schedulerForClass, type SchedulerName } from './schedulers.ts';
 
-/** Where the bundled model goes (pending: its training is issue 5's deliverable 3). */
+/** The bundled model, trained by training/train-tiny-shapes.py (see models/tiny-shapes/manifest.json). */
 export const BUNDLED_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../models/tiny-shapes');
 
 export const EXPORT_HINT =
@@ -40,7 +43,10 @@ export interface OnnxEngineOptions {
   guidanceMax: number;
   guidance: number | undefined;
   nativeSide: number | undefined;
+  upscale: Upscale;
 }
+
+export type Upscale = 'lanczos' | 'flat';
 
 function numberOption(options: EngineConfig, key: string, min: number, max: number, integer: boolean): number | undefined {
   const value = options[key];
@@ -57,9 +63,12 @@ export function onnxEngineOptions(options: EngineConfig, baseDir: string): OnnxE
   if (scheduler !== 'auto' && !SCHEDULER_NAMES.includes(scheduler as SchedulerName)) {
     throw new Error(`option scheduler must be one of auto, ${SCHEDULER_NAMES.join(', ')}, got ${JSON.stringify(scheduler)}`);
   }
+  if (options.upscale !== undefined && options.upscale !== 'lanczos' && options.upscale !== 'flat') {
+    throw new Error(`option upscale must be lanczos or flat, got ${JSON.stringify(options.upscale)}`);
+  }
   let modelDir: string;
   if (options.model_dir === undefined) {
-    if (!existsSync(BUNDLED_MODEL_DIR)) throw new Error(`no model_dir is configured and the bundled model (models/tiny-shapes/) is not in this build yet. ${EXPORT_HINT}`);
+    if (!existsSync(BUNDLED_MODEL_DIR)) throw new Error(`no model_dir is configured and the bundled model (models/tiny-shapes/) is missing from this install. ${EXPORT_HINT}`);
     modelDir = BUNDLED_MODEL_DIR;
   } else {
     if (typeof options.model_dir !== 'string' || options.model_dir === '') throw new Error('option model_dir must be a folder path');
@@ -76,15 +85,19 @@ export function onnxEngineOptions(options: EngineConfig, baseDir: string): OnnxE
     steps: numberOption(options, 'steps', 1, 1000, true) ?? 20,
     scheduler: scheduler as SchedulerName | 'auto',
     guidanceMax: numberOption(options, 'guidance_max', 0, 50, false) ?? 7.5,
-    guidance: numberOption(options, 'guidance', 0, 50, false),
+    // The bundled model follows its prompts best unguided (measured: guidance 1.25–4.25 saturates
+    // colours and breaks shapes; docs/benchmarks.md), so dreamina's `scale` does not apply to it.
+    guidance: numberOption(options, 'guidance', 0, 50, false) ?? (modelDir === BUNDLED_MODEL_DIR ? 1 : undefined),
     nativeSide: numberOption(options, 'native_size', 8, 4096, true),
+    upscale: (options.upscale as Upscale | undefined) ?? (modelDir === BUNDLED_MODEL_DIR ? 'flat' : 'lanczos'),
   };
 }
 
-export async function encodeImage(image: RawImage, width: number, height: number, format: 'png' | 'jpeg'): Promise<Buffer> {
+export async function encodeImage(image: RawImage, width: number, height: number, format: 'png' | 'jpeg', upscale: Upscale = 'lanczos'): Promise<Buffer> {
   // Raw pixels in, so sharp's restricted input loaders (src/inputs/probe-image.ts) are not involved.
-  const pipeline = sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(width, height, { fit: 'cover', kernel: 'lanczos3' });
+  const pipeline = upscale === 'flat'
+    ? sharp(await flatUpscale(image, width, height), { raw: { width, height, channels: 3 } })
+    : sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, { fit: 'cover', kernel: 'lanczos3' });
   return format === 'jpeg' ? pipeline.jpeg({ quality: 92 }).toBuffer() : pipeline.png({ compressionLevel: 6 }).toBuffer();
 }
 
@@ -127,7 +140,7 @@ export function createOnnxEngine(name: string, options: OnnxEngineOptions, log: 
         });
         const outputs: EngineOutput[] = [];
         for (const image of images) {
-          const data = await encodeImage(image, plan.width, plan.height, plan.format);
+          const data = await encodeImage(image, plan.width, plan.height, plan.format, options.upscale);
           outputs.push({ kind: 'image', contentType: plan.format === 'png' ? 'image/png' : 'image/jpeg', extension: plan.format === 'png' ? 'png' : 'jpg', data });
         }
         context.progress(1);
