@@ -10,17 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { analyse, score } from '../../bench/lib/shape-analyser.ts';
 import { readManifest, type Scene } from '../../bench/lib/shapes-domain.ts';
-import { createHarness, MODELS, waitFor, type Harness } from '../support/harness.ts';
+import { createHarness, MODELS, submitAndWait, type Harness } from '../support/harness.ts';
 import { createTestEngine } from '../support/test-engine.ts';
 
 const SEEDREAM_PROMPT =
   'A vibrant close-up editorial portrait featuring a model with a sharp, piercing gaze, wearing a sculptural hat. Rich color blocking, crisp focus on the eyes, and a shallow depth of field create a striking visual impact. Styled with a Vogue cover aesthetic, captured in medium format, with bold and dramatic studio lighting.';
 
 async function run(h: Harness, model: string, body: unknown): Promise<Buffer[]> {
-  const submitted = await h.app.inject({ method: 'POST', url: `/v1/models/${model}`, headers: { ...h.auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-  assert.equal(submitted.statusCode, 200, submitted.body);
-  const id = submitted.json().request_id as string;
-  const result = await waitFor(() => h.app.inject({ method: 'GET', url: `/v1/requests/${id}/result`, headers: h.auth }).then((r) => r.json()), (r) => r.status === 'succeeded' || r.status === 'failed', 60_000, 50);
+  const result = await submitAndWait(h, model, body, { timeoutMs: 60_000 });
   assert.equal(result.status, 'succeeded', JSON.stringify(result));
   const urls: string[] = result.output.images ?? [result.output.image];
   return Promise.all(urls.map(async (url) => (await h.app.inject({ method: 'GET', url: new URL(url).pathname })).rawPayload));

@@ -9,17 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createHarness, MODELS, waitFor, type Harness } from '../support/harness.ts';
+import { createHarness, MODELS, submitAndWait, type Harness } from '../support/harness.ts';
 import { createTestEngine } from '../support/test-engine.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'tiny-sd-onnx');
-
-async function submitAndWait(h: Harness, model: string, body: unknown) {
-  const submitted = await h.app.inject({ method: 'POST', url: `/v1/models/${model}`, headers: { ...h.auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-  assert.equal(submitted.statusCode, 200, submitted.body);
-  const id = submitted.json().request_id as string;
-  return waitFor(() => h.app.inject({ method: 'GET', url: `/v1/requests/${id}/result`, headers: h.auth }).then((r) => r.json()), (r) => r.status === 'succeeded' || r.status === 'failed', 30_000, 50);
-}
 
 describe('onnx engine through the API', () => {
   let dir: string;

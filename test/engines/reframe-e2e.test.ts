@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createHarness, type Harness, MODELS, waitFor } from '../support/harness.ts';
+import { createHarness, type Harness, MODELS, submitAndWait } from '../support/harness.ts';
 import { dataUri } from '../support/media.ts';
 import { createTestEngine } from '../support/test-engine.ts';
 import { testScene } from './reframe-helpers.ts';
@@ -22,20 +22,8 @@ describe('reframe through the API with the builtin engine', () => {
   });
 
   async function run(payload: Record<string, unknown>): Promise<{ png: Buffer; progress: number[] }> {
-    const res = await h.app.inject({ method: 'POST', url: `/v1/models/${MODELS.reframe}`, headers: h.auth, payload });
-    assert.equal(res.statusCode, 200, res.body);
-    const id = res.json().request_id as string;
     const progress: number[] = [];
-    const result = await waitFor(
-      async () => {
-        const status = (await h.app.inject({ method: 'GET', url: `/v1/requests/${id}/status`, headers: h.auth })).json();
-        if (typeof status.progress === 'number') progress.push(status.progress);
-        return (await h.app.inject({ method: 'GET', url: `/v1/requests/${id}/result`, headers: h.auth })).json();
-      },
-      (r) => r.status === 'succeeded' || r.status === 'failed',
-      60_000,
-      50,
-    );
+    const result = await submitAndWait(h, MODELS.reframe, payload, { timeoutMs: 60_000, intervalMs: 50, onProgress: (p) => progress.push(p) });
     assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
     const image = await h.app.inject({ method: 'GET', url: new URL(result.output.image).pathname });
     assert.equal(image.statusCode, 200);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createHarness, type Harness, MODELS, tempDir, waitFor } from '../support/harness.ts';
+import { createHarness, type Harness, MODELS, submitAndWait, tempDir } from '../support/harness.ts';
 import { dataUri } from '../support/media.ts';
 import { createTestEngine } from '../support/test-engine.ts';
 import { probe, testPhoto, topLevelBoxes } from './video-helpers.ts';
@@ -27,24 +27,12 @@ describe('image-to-video through the API with the builtin engine', () => {
   test('a data: URI promptImage → a 1280×768, 5 s, 120-frame H.264 MP4 at output.video', async () => {
     const png = join(dir.path, 'photo.png');
     await testPhoto(png, 800, 600);
-    const res = await h.app.inject({
-      method: 'POST',
-      url: `/v1/models/${MODELS.runway}`,
-      headers: h.auth,
-      payload: { promptText: 'The camera slowly pans left across the field', promptImage: dataUri(readFileSync(png)), ratio: '1280:768', duration: 5, seed: 42 },
-    });
-    assert.equal(res.statusCode, 200, res.body);
-    const id = res.json().request_id as string;
     const progressSeen = new Set<number>();
-    const result = await waitFor(
-      async () => {
-        const status = (await h.app.inject({ method: 'GET', url: `/v1/requests/${id}/status`, headers: h.auth })).json();
-        if (typeof status.progress === 'number') progressSeen.add(status.progress);
-        return (await h.app.inject({ method: 'GET', url: `/v1/requests/${id}/result`, headers: h.auth })).json();
-      },
-      (r) => r.status === 'succeeded' || r.status === 'failed',
-      90_000,
-      100,
+    const result = await submitAndWait(
+      h,
+      MODELS.runway,
+      { promptText: 'The camera slowly pans left across the field', promptImage: dataUri(readFileSync(png)), ratio: '1280:768', duration: 5, seed: 42 },
+      { timeoutMs: 90_000, intervalMs: 100, onProgress: (p) => progressSeen.add(p) },
     );
     assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
     const video = await h.app.inject({ method: 'GET', url: new URL(result.output.video).pathname });

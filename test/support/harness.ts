@@ -2,6 +2,7 @@
  * Builds a real context (SQLite file in a fresh temp folder, local blobs, the real catalog) and
  * app for one test, and tears everything down after. Every test file gets its own database.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,34 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 }
 
 /** Polls a condition until it holds or the timeout passes (then throws with the last value). */
+/**
+ * POSTs a job (expecting 200) and polls its result until it succeeds or fails; `onProgress` sees
+ * each `progress` the status route reports meanwhile.
+ */
+export async function submitAndWait(
+  h: Harness,
+  model: string,
+  body: unknown,
+  options: { timeoutMs?: number; intervalMs?: number; onProgress?: (progress: number) => void } = {},
+): Promise<Record<string, any>> {
+  const submitted = await h.app.inject({ method: 'POST', url: `/v1/models/${model}`, headers: { ...h.auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  assert.equal(submitted.statusCode, 200, submitted.body);
+  const id = submitted.json().request_id as string;
+  const { timeoutMs = 30_000, intervalMs = 50, onProgress } = options;
+  return waitFor(
+    async () => {
+      if (onProgress) {
+        const status = (await h.app.inject({ method: 'GET', url: `/v1/requests/${id}/status`, headers: h.auth })).json();
+        if (typeof status.progress === 'number') onProgress(status.progress);
+      }
+      return (await h.app.inject({ method: 'GET', url: `/v1/requests/${id}/result`, headers: h.auth })).json();
+    },
+    (r) => r.status === 'succeeded' || r.status === 'failed',
+    timeoutMs,
+    intervalMs,
+  );
+}
+
 export async function waitFor<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 5000, intervalMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
