@@ -21,7 +21,8 @@ import sharp from 'sharp';
 import { loadModelFolder } from '../src/engines/onnx/model-folder.ts';
 import { encodeImage } from '../src/engines/onnx/onnx-engine.ts';
 import { generate } from '../src/engines/onnx/pipeline.ts';
-import { analyse, score, tally, type Score } from './lib/shape-analyser.ts';
+import { prng } from '../src/engines/builtin/prng.ts';
+import { analyse, score, tally, type Analysis, type Score } from './lib/shape-analyser.ts';
 import { BUNDLED_DIR, drawScene, randomScene, readManifest, type EvalPrompt, type Scene } from './lib/shapes-domain.ts';
 
 const args = process.argv.slice(2);
@@ -36,16 +37,11 @@ const manifest = readManifest(modelDir);
 const domain = manifest.domain;
 const prompts = manifest.eval_prompts;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform in [0, 1) from the builtin engine's seeded generator. */
+const uniform = (seed: number) => {
+  const next = prng(seed);
+  return () => next() / 4294967296;
+};
 
 /** 3×3 box blur plus Gaussian noise of σ (in 0…1 units), seeded. */
 function degrade(pixels: Buffer, width: number, height: number, sigma: number, random: () => number): Buffer {
@@ -72,7 +68,7 @@ function degrade(pixels: Buffer, width: number, height: number, sigma: number, r
 const fmt = (t: ReturnType<typeof tally>) => `${t.background.toFixed(1)} / ${t.colour.toFixed(1)} / ${t.shape.toFixed(1)} / ${t.position.toFixed(1)}`;
 
 async function analyserCheck(): Promise<void> {
-  const random = mulberry32(7);
+  const random = uniform(7);
   const randomScenes = Array.from({ length: 2000 }, () => randomScene(domain, random));
   const rows: Array<[string, Score[]]> = [];
   const judge = async (scenes: Scene[], transform?: (p: Buffer) => Buffer, against?: (i: number) => Scene) => {
@@ -98,8 +94,9 @@ async function analyserCheck(): Promise<void> {
 const folder = await loadModelFolder(modelDir, availableParallelism());
 const signal = new AbortController().signal;
 
-async function modelScores(width: number, height: number): Promise<{ scores: Score[]; seconds: number[]; images: Buffer[] }> {
+async function modelScores(width: number, height: number): Promise<{ scores: Score[]; analyses: Analysis[]; seconds: number[]; images: Buffer[] }> {
   const scores: Score[] = [];
+  const analyses: Analysis[] = [];
   const seconds: number[] = [];
   const images: Buffer[] = [];
   for (const [i, prompt] of prompts.entries()) {
@@ -107,9 +104,10 @@ async function modelScores(width: number, height: number): Promise<{ scores: Sco
     const [image] = await generate(folder, { prompt: prompt.caption, width, height, steps, scheduler: 'ddim', guidance, seeds: [i], signal });
     seconds.push((performance.now() - started) / 1000);
     images.push(image!.pixels);
-    scores.push(score(domain, prompt, analyse(domain, image!.pixels, width, height), width, height));
+    analyses.push(analyse(domain, image!.pixels, width, height));
+    scores.push(score(domain, prompt, analyses[i]!, width, height));
   }
-  return { scores, seconds, images };
+  return { scores, analyses, seconds, images };
 }
 
 function subsets(scores: Score[]): Array<[string, Score[]]> {
@@ -146,10 +144,10 @@ process.stdout.write(`\nsampling time per image at 64×64 (median of ${seconds.l
 
 // Where shape fails, one-object prompts at 64×64: wanted → seen.
 const confusion = new Map<string, number>();
-results.get('64x64')!.scores.forEach((s, i) => {
+results.get('64x64')!.scores.forEach((_, i) => {
   const p = prompts[i]!;
   if (p.objects.length !== 1) return;
-  const got = analyse(domain, results.get('64x64')!.images[i]!, 64, 64).objects[0]?.shape ?? 'none';
+  const got = results.get('64x64')!.analyses[i]!.objects[0]?.shape ?? 'none';
   const key = `${p.objects[0]!.shape} → ${got}`;
   confusion.set(key, (confusion.get(key) ?? 0) + 1);
 });
