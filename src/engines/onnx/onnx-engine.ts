@@ -79,6 +79,7 @@ export function onnxEngineOptions(options: EngineConfig, baseDir: string): OnnxE
   } catch (error) {
     throw new Error(`${(error as Error).message}. ${EXPORT_HINT}`);
   }
+  const bundled = modelDir === BUNDLED_MODEL_DIR;
   return {
     modelDir,
     threads: numberOption(options, 'threads', 1, 256, true) ?? availableParallelism(),
@@ -87,9 +88,9 @@ export function onnxEngineOptions(options: EngineConfig, baseDir: string): OnnxE
     guidanceMax: numberOption(options, 'guidance_max', 0, 50, false) ?? 7.5,
     // The bundled model follows its prompts best unguided (measured: guidance 1.25–4.25 saturates
     // colours and breaks shapes; docs/benchmarks.md), so dreamina's `scale` does not apply to it.
-    guidance: numberOption(options, 'guidance', 0, 50, false) ?? (modelDir === BUNDLED_MODEL_DIR ? 1 : undefined),
+    guidance: numberOption(options, 'guidance', 0, 50, false) ?? (bundled ? 1 : undefined),
     nativeSide: numberOption(options, 'native_size', 8, 4096, true),
-    upscale: (options.upscale as Upscale | undefined) ?? (modelDir === BUNDLED_MODEL_DIR ? 'flat' : 'lanczos'),
+    upscale: (options.upscale as Upscale | undefined) ?? (bundled ? 'flat' : 'lanczos'),
   };
 }
 
