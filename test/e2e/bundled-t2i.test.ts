@@ -2,7 +2,8 @@
  * Issue 5's "Done when" on the bundled model: with no configuration (what `npm start` serves),
  * both text-to-image seed requests complete through the API with images of exactly the requested
  * size from models/tiny-shapes/, through the real onnx engine; a prompt of the model's domain comes
- * back showing what it asked for, judged by the benchmark's pixel analyser; the same request
+ * back showing what it asked for (the issue's "a red circle above a blue square on a yellow background"
+ * among them), judged by the benchmark's pixel analyser; the same request
  * (whose seed is derived from it: these models take no seed) gives the same bytes.
  */
 import assert from 'node:assert/strict';
@@ -38,19 +39,26 @@ describe('the bundled text-to-image model, with no configuration', () => {
     assert.deepEqual(await sharp(seedream!).metadata().then((m) => [m.format, m.width, m.height]), ['png', 2304, 1728]);
   });
 
-  test('"a large red circle in the middle on a yellow background" shows that, at 2048×2048 and at 16:9', async () => {
-    const { domain } = readManifest();
-    const scene: Scene = { background: 'yellow', striped: false, objects: [{ colour: 'red', shape: 'circle', size: 'large', place: 'middle' }] };
-    const checks: Array<[string, number, number]> = [['2048x2048(1:1)', 64, 64], ['2560x1440(16:9)', 96, 54]];
-    for (const [size, w, hgt] of checks) {
-      const [png] = await run(h, MODELS.dreamina, { prompt: 'a large red circle in the middle on a yellow background', 'width×height': size });
-      // Judged as the benchmark judges: at about the model's own resolution.
-      const small = await sharp(png!).resize(w, hgt, { kernel: 'cubic' }).removeAlpha().raw().toBuffer();
-      const found = analyse(domain, small, w, hgt);
-      const verdict = score(domain, scene, found, w, hgt);
-      assert.deepEqual(verdict, { background: true, colour: [true], shape: [true], position: true }, `${size}: ${JSON.stringify(found)}`);
-    }
-  });
+  // The issue's own example and a one-object prompt, each judged at a square and a wide request.
+  // (How often the model is right over 160 unseen prompts is bench/t2i-adherence.ts's job.)
+  const PROMPTS: Array<[string, Scene]> = [
+    ['a red circle above a blue square on a yellow background', { background: 'yellow', striped: false, relation: 'above', objects: [{ colour: 'red', shape: 'circle' }, { colour: 'blue', shape: 'square' }] }],
+    ['a large red circle in the middle on a yellow background', { background: 'yellow', striped: false, objects: [{ colour: 'red', shape: 'circle', size: 'large', place: 'middle' }] }],
+  ];
+  for (const [prompt, scene] of PROMPTS) {
+    test(`"${prompt}" shows that, at 2048×2048 and at 16:9`, async () => {
+      const { domain } = readManifest();
+      const checks: Array<[string, number, number]> = [['2048x2048(1:1)', 64, 64], ['2560x1440(16:9)', 96, 54]];
+      const want = { background: true, colour: scene.objects.map(() => true), shape: scene.objects.map(() => true), position: true };
+      for (const [size, w, hgt] of checks) {
+        const [png] = await run(h, MODELS.dreamina, { prompt, 'width×height': size });
+        // Judged as the benchmark judges: at about the model's own resolution.
+        const small = await sharp(png!).resize(w, hgt, { kernel: 'cubic' }).removeAlpha().raw().toBuffer();
+        const found = analyse(domain, small, w, hgt);
+        assert.deepEqual(score(domain, scene, found, w, hgt), want, `${size}: ${JSON.stringify(found)}`);
+      }
+    });
+  }
 
   test('the same request gives the same bytes (its seed comes from the input); another prompt does not', async () => {
     const body = { prompt: 'a small green triangle at the left on a striped purple background', 'width×height': '1024x1024(1:1)' };

@@ -68,3 +68,44 @@ export async function pullLowFrequencies(img: Int32Array, guide: Membrane, rect:
     }
   }
 }
+
+/**
+ * Damps the fill's middle frequencies (detail between `fineRadius` and `coarseRadius`) by up to
+ * `damp`, ramping in from 0 at the border over `ramp` pixels:
+ *   fill −= damp(d) · (lowpass_fine(fill) − lowpass_coarse(fill))
+ * Why: far from the source the patches' mid-scale layout (a clump of trees, a cloud) is a guess
+ * that does not line up with the real scene, and an unaligned structure costs more than none
+ * (SSIM's structure term; see docs/benchmarks.md). Near the border the patches continue real
+ * structures, so they are kept; detail finer than `fineRadius` (the texture's grain) is never
+ * touched, so the fill stays as sharp as a photograph. Known pixels are never written.
+ */
+export async function dampMidFrequencies(img: Int32Array, width: number, height: number, rect: Rect, fineRadius: number, coarseRadius: number, damp: number, ramp: number, yieldNow: () => Promise<void>): Promise<void> {
+  if (damp <= 0 || coarseRadius <= fineRadius) return;
+  const w = width;
+  const h = height;
+  const band: Float32Array[] = [];
+  for (let c = 0; c < 3; c++) {
+    const shift = 16 - 8 * c;
+    const fine = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) fine[i] = (img[i]! >> shift) & 255;
+    const coarse = Float32Array.from(fine);
+    if (fineRadius > 0) await boxBlur3(fine, w, h, Math.max(1, Math.round(fineRadius / Math.sqrt(3))), yieldNow);
+    await boxBlur3(coarse, w, h, Math.max(1, Math.round(coarseRadius / Math.sqrt(3))), yieldNow);
+    for (let i = 0; i < w * h; i++) fine[i] = fine[i]! - coarse[i]!;
+    band.push(fine);
+  }
+  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+  for (let y = 0; y < h; y++) {
+    const inRows = y >= rect.y0 && y < rect.y1;
+    const dy = y < rect.y0 ? rect.y0 - y : y >= rect.y1 ? y - rect.y1 + 1 : 0;
+    for (let x = 0; x < w; x++) {
+      if (inRows && x === rect.x0) x = rect.x1;
+      if (x >= w) break;
+      const dx = x < rect.x0 ? rect.x0 - x : x >= rect.x1 ? x - rect.x1 + 1 : 0;
+      const m = ramp > 0 ? damp * Math.min(1, Math.max(dx, dy) / ramp) : damp;
+      const i = y * w + x;
+      const v = img[i]!;
+      img[i] = (clamp((v >> 16) - m * band[0]![i]!) << 16) | (clamp(((v >> 8) & 255) - m * band[1]![i]!) << 8) | clamp((v & 255) - m * band[2]![i]!);
+    }
+  }
+}
