@@ -13,7 +13,8 @@
  *    16:9 request is generated at); scored by the analyser. Also as delivered: the 64×64
  *    pictures through the engine's flat-colour upscale to 1024×1024 (what a 1024 request returns),
  *    judged after an area resize back to 64×64.
- * --picture writes docs/images/tiny-shapes-samples.png: 16 held-out prompts, upscaled by the engine.
+ * --picture writes docs/images/tiny-shapes-samples.png: 8 one-object and 8 two-object prompts that use
+ * held-out triples, upscaled by the engine.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -155,7 +156,9 @@ process.stdout.write(`one-object shapes (wanted → seen): ${[...confusion.entri
 process.stdout.write(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 
 if (args.includes('--picture')) {
-  const chosen = prompts.map((p, i) => ({ p, i })).filter(({ p }) => p.held_out).slice(0, 16);
+  // Eight one-object and eight two-object prompts, each using a held-out triple.
+  const heldOut = prompts.map((p, i) => ({ p, i })).filter(({ p }) => p.held_out);
+  const chosen = [1, 2].flatMap((count) => heldOut.filter(({ p }) => p.objects.length === count).slice(0, 8));
   const tiles = await Promise.all(chosen.map(async ({ i }) => {
     const png = await encodeImage({ width: 64, height: 64, pixels: results.get('64x64')!.images[i]! }, 256, 256, 'png', 'flat');
     return { input: png, left: (chosen.findIndex((c) => c.i === i) % 4) * 260, top: Math.floor(chosen.findIndex((c) => c.i === i) / 4) * 260 };
