@@ -3,8 +3,8 @@
  * pull-push guess and a random NNF, then at every level alternates PatchMatch search and voting
  * (an EM of Wexler et al. 2007), the search steered by the structure guide (guide.ts); the NNF
  * found at one level seeds the next finer one. At the finest level the fill's low frequencies
- * lean towards the guide away from the border (structure.ts) and the seams are corrected
- * (seam.ts). The kernels run band by band through a BandRunner (worker threads, or inline); this
+ * lean towards the guide away from the border, its mid frequencies fade there (structure.ts), and
+ * the seams are corrected (seam.ts). The kernels run band by band through a BandRunner (worker threads, or inline); this
  * file only sequences them, checks the abort signal between phases and reports progress.
  */
 import type { LevelShape, Placement } from './geometry.ts';
@@ -14,7 +14,7 @@ import { mixSeed } from '../prng.ts';
 import { downsample, pack, pullPush, unpack, upsampleNnf } from './pyramid.ts';
 import { packHole, patchMeans, structureGuide } from './guide.ts';
 import { correctSeams } from './seam.ts';
-import { pullLowFrequencies } from './structure.ts';
+import { dampMidFrequencies, pullLowFrequencies } from './structure.ts';
 
 /** How hard to try; see effortFor in options.ts. */
 export interface Effort {
@@ -45,6 +45,11 @@ export interface Effort {
   structureRadius: number;
   structurePull: number;
   structureRamp: number;
+  /** Mid-frequency damping far from the source (structure.ts): band radii (px), strength, ramp (px). */
+  textureFineRadius: number;
+  textureCoarseRadius: number;
+  textureDamp: number;
+  textureRamp: number;
 }
 
 export type BandTask =
@@ -187,6 +192,8 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
   const structure = structureGuide(finest.img, finest.width, finest.height, finest.rect, effort.structureSpread, GUIDE_DEPTH);
   await tick();
   await pullLowFrequencies(finest.img, structure, finest.rect, effort.structureRadius, effort.structurePull, effort.structureRamp, tick);
+  await tick();
+  await dampMidFrequencies(finest.img, finest.width, finest.height, finest.rect, effort.textureFineRadius, effort.textureCoarseRadius, effort.textureDamp, effort.textureRamp, tick);
   await tick();
   correctSeams(finest, effort.seamRamp);
   unpack(levels[0]!.img, canvas);
