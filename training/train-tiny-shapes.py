@@ -79,8 +79,8 @@ SHAPES = ['circle', 'square', 'triangle']
 PLACES = {'middle': (0.5, 0.5), 'left': (0.25, 0.5), 'right': (0.75, 0.5), 'top': (0.5, 0.25), 'bottom': (0.5, 0.75)}
 PLACE_PHRASES = {'middle': 'in the middle', 'left': 'at the left', 'right': 'at the right', 'top': 'at the top', 'bottom': 'at the bottom'}
 # Two relations, as the probe: the first named object is always the left or the upper one, so the
-# caption's word order alone binds each colour and shape to its side. The first model had four
-# ('right of', 'below' too) and bound colours to the wrong object in 78 % of two-object pictures.
+# caption's word order alone binds each colour and shape to its side. The previous model had four
+# ('right of', 'below' too) and put the colours in the wrong order in 78 % of two-object pictures.
 RELATIONS = ['left of', 'above']
 SIZES = {'small': 0.11, 'large': 0.22}  # radius (half side) as a share of the shorter side
 PAIR_SIZE = 0.15  # 9.6 px radius at 64², 6 px apart: larger than 0.13, for shape (the probe's advice)

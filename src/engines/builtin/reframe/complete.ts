@@ -4,8 +4,9 @@
  * (an EM of Wexler et al. 2007), the search steered by the structure guide (guide.ts); the NNF
  * found at one level seeds the next finer one. At the finest level the fill's low frequencies
  * lean towards the guide away from the border, its mid frequencies fade there (structure.ts), and
- * the seams are corrected (seam.ts). The kernels run band by band through a BandRunner (worker threads, or inline); this
- * file only sequences them, checks the abort signal between phases and reports progress.
+ * the seams are corrected (seam.ts). The kernels run band by band through a BandRunner (worker
+ * threads, or inline); this file only sequences them, checks the abort signal between phases and
+ * reports progress.
  */
 import type { LevelShape, Placement } from './geometry.ts';
 import { pyramidShapes } from './geometry.ts';
