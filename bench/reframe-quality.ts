@@ -1,9 +1,11 @@
 /**
  * Reframe quality and speed (issue 4, "Measured quality"):
- *   node --import tsx bench/reframe-quality.ts [--frames wide,3:2,tall] [--no-timing | --timing-only] [--picture PATH]
+ *   node --import tsx bench/reframe-quality.ts [--frames wide,3:2,tall] [--speed TURBO|BALANCED|QUALITY]
+ *     [--no-timing | --timing-only] [--picture PATH]
  *
  * For each photograph (bench/reframe-photos.ts; Debian packages, never downloaded) and frame,
- * the centre crop is reframed back to the frame by the builtin engine (BALANCED, seed 1) and by
+ * the centre crop is reframed back to the frame by the builtin engine (--speed, default BALANCED;
+ * seed 1) and by
  * each baseline (bench/reframe-baselines.ts); every result is scored on the filled region
  * (bench/reframe-metrics.ts). The aims, all three at once: 1/4-scale SSIM at least Telea's,
  * sharpness 0.6–1.5, seam ≤ 1. Then 1024² → 1536:640 is timed at each rendering speed.
@@ -30,11 +32,13 @@ const option = (name: string) => {
 const frameNames: Record<string, string> = { wide: '1536:640 (12:5)', '3:2': '1248:832 (3:2)', tall: '832:1248 (2:3)' };
 const frames = (option('--frames')?.split(',') ?? Object.keys(frameNames)).map((name) => FRAMES.find((f) => f.resolution === frameNames[name])!);
 const picturePath = option('--picture') ?? join(root, 'docs/images/reframe-quality.png');
+const speed = (option('--speed') ?? 'BALANCED') as RenderingSpeed;
+if (!['TURBO', 'BALANCED', 'QUALITY'].includes(speed)) throw new Error(`--speed: TURBO, BALANCED or QUALITY, not ${speed}`);
 
 const METHODS = ['reframe', 'telea', 'mirror', 'blur', 'stretch'] as const;
 type Method = (typeof METHODS)[number];
 
-async function ours(c: Case, speed: RenderingSpeed = 'BALANCED'): Promise<{ image: Rgb; ms: number }> {
+async function ours(c: Case): Promise<{ image: Rgb; ms: number }> {
   const start = performance.now();
   const result = await reframeImage(c.input, { width: c.frame.width, height: c.frame.height, seed: 1, speed, palette: [] });
   const ms = performance.now() - start;
@@ -83,7 +87,7 @@ async function picture(rows: Array<{ label: string; images: Partial<Record<Metho
     top += tileH + gap;
   }
   const width = columns.length * (tileW + gap) - gap;
-  const labels = columns.map((c, i) => `<text x="${i * (tileW + gap) + 4}" y="16" font-family="sans-serif" font-size="14" fill="#fff">${c === 'reframe' ? 'reframe (BALANCED)' : c}</text>`).join('');
+  const labels = columns.map((c, i) => `<text x="${i * (tileW + gap) + 4}" y="16" font-family="sans-serif" font-size="14" fill="#fff">${c === 'reframe' ? `reframe (${speed})` : c}</text>`).join('');
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${labelH}">${labels}</svg>`);
   try {
     composites.push({ input: await sharp(svg).png().toBuffer(), left: 0, top: 0 });
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
   if (!haveTelea) console.log('note: @techstark/opencv-js is not installed (npm install): the Telea baseline is skipped');
   const scores = new Map<Method, Scores[]>(METHODS.map((m) => [m, []]));
   const rows: Array<{ label: string; images: Partial<Record<Method | 'truth', Rgb>> }> = [];
-  console.log(`\n### Per case (reframe at BALANCED, seed 1)\n`);
+  console.log(`\n### Per case (reframe at ${speed}, seed 1)\n`);
   console.log('| photo | frame | method | SSIM | SSIM ¼ | PSNR dB | sharpness | seam |');
   console.log('|---|---|---|---:|---:|---:|---:|---:|');
   for (const frame of frames) {
