@@ -36,23 +36,18 @@ async function boxBlur3(plane: Float32Array, w: number, h: number, k: number, yi
   }
 }
 
+/** The half-width of the box whose three passes approximate a Gaussian of σ ≈ radius. */
+function boxHalfWidth(radius: number): number {
+  return Math.max(1, Math.round(radius / Math.sqrt(3)));
+}
+
 /**
- * `yieldNow` is awaited between passes (about 10 ms of work each at 1536 × 640), so the thread's
- * event loop keeps answering while this runs on it.
+ * fill += strength(d) · planes, per channel and clamped, over the hole's pixels only, with
+ * strength(d) = strength · min(1, d / ramp) for d the distance from the known rectangle (the full
+ * strength everywhere when ramp is 0). Known pixels are never written.
  */
-export async function pullLowFrequencies(img: Int32Array, guide: Membrane, rect: Rect, radius: number, beta: number, ramp: number, yieldNow: () => Promise<void>): Promise<void> {
-  if (beta <= 0 || radius <= 0) return;
-  const { width: w, height: h } = guide;
-  const k = Math.max(1, Math.round(radius / Math.sqrt(3)));
-  const diff: Float32Array[] = [];
-  for (let c = 0; c < 3; c++) {
-    const shift = 16 - 8 * c;
-    const g = guide.planes[c as 0 | 1 | 2];
-    const d = new Float32Array(w * h);
-    for (let i = 0; i < w * h; i++) d[i] = g[i]! - ((img[i]! >> shift) & 255);
-    await boxBlur3(d, w, h, k, yieldNow);
-    diff.push(d);
-  }
+function addRamped(img: Int32Array, w: number, h: number, rect: Rect, planes: Float32Array[], strength: number, ramp: number): void {
+  const [p0, p1, p2] = planes as [Float32Array, Float32Array, Float32Array];
   const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
   for (let y = 0; y < h; y++) {
     const inRows = y >= rect.y0 && y < rect.y1;
@@ -61,12 +56,31 @@ export async function pullLowFrequencies(img: Int32Array, guide: Membrane, rect:
       if (inRows && x === rect.x0) x = rect.x1;
       if (x >= w) break;
       const dx = x < rect.x0 ? rect.x0 - x : x >= rect.x1 ? x - rect.x1 + 1 : 0;
-      const b = ramp > 0 ? beta * Math.min(1, Math.max(dx, dy) / ramp) : beta;
+      const b = ramp > 0 ? strength * Math.min(1, Math.max(dx, dy) / ramp) : strength;
       const i = y * w + x;
       const v = img[i]!;
-      img[i] = (clamp((v >> 16) + b * diff[0]![i]!) << 16) | (clamp(((v >> 8) & 255) + b * diff[1]![i]!) << 8) | clamp((v & 255) + b * diff[2]![i]!);
+      img[i] = (clamp((v >> 16) + b * p0[i]!) << 16) | (clamp(((v >> 8) & 255) + b * p1[i]!) << 8) | clamp((v & 255) + b * p2[i]!);
     }
   }
+}
+
+/**
+ * `yieldNow` is awaited between passes (about 10 ms of work each at 1536 × 640), so the thread's
+ * event loop keeps answering while this runs on it.
+ */
+export async function pullLowFrequencies(img: Int32Array, guide: Membrane, rect: Rect, radius: number, beta: number, ramp: number, yieldNow: () => Promise<void>): Promise<void> {
+  if (beta <= 0 || radius <= 0) return;
+  const { width: w, height: h } = guide;
+  const diff: Float32Array[] = [];
+  for (let c = 0; c < 3; c++) {
+    const shift = 16 - 8 * c;
+    const g = guide.planes[c as 0 | 1 | 2];
+    const d = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) d[i] = g[i]! - ((img[i]! >> shift) & 255);
+    await boxBlur3(d, w, h, boxHalfWidth(radius), yieldNow);
+    diff.push(d);
+  }
+  addRamped(img, w, h, rect, diff, beta, ramp);
 }
 
 /**
@@ -89,23 +103,11 @@ export async function dampMidFrequencies(img: Int32Array, width: number, height:
     const fine = new Float32Array(w * h);
     for (let i = 0; i < w * h; i++) fine[i] = (img[i]! >> shift) & 255;
     const coarse = Float32Array.from(fine);
-    if (fineRadius > 0) await boxBlur3(fine, w, h, Math.max(1, Math.round(fineRadius / Math.sqrt(3))), yieldNow);
-    await boxBlur3(coarse, w, h, Math.max(1, Math.round(coarseRadius / Math.sqrt(3))), yieldNow);
-    for (let i = 0; i < w * h; i++) fine[i] = fine[i]! - coarse[i]!;
-    band.push(fine);
+    if (fineRadius > 0) await boxBlur3(fine, w, h, boxHalfWidth(fineRadius), yieldNow);
+    await boxBlur3(coarse, w, h, boxHalfWidth(coarseRadius), yieldNow);
+    // Negated, so the shared step adds it: fill += damp(d) · (coarse − fine).
+    for (let i = 0; i < w * h; i++) coarse[i] = coarse[i]! - fine[i]!;
+    band.push(coarse);
   }
-  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
-  for (let y = 0; y < h; y++) {
-    const inRows = y >= rect.y0 && y < rect.y1;
-    const dy = y < rect.y0 ? rect.y0 - y : y >= rect.y1 ? y - rect.y1 + 1 : 0;
-    for (let x = 0; x < w; x++) {
-      if (inRows && x === rect.x0) x = rect.x1;
-      if (x >= w) break;
-      const dx = x < rect.x0 ? rect.x0 - x : x >= rect.x1 ? x - rect.x1 + 1 : 0;
-      const m = ramp > 0 ? damp * Math.min(1, Math.max(dx, dy) / ramp) : damp;
-      const i = y * w + x;
-      const v = img[i]!;
-      img[i] = (clamp((v >> 16) - m * band[0]![i]!) << 16) | (clamp(((v >> 8) & 255) - m * band[1]![i]!) << 8) | clamp((v & 255) - m * band[2]![i]!);
-    }
-  }
+  addRamped(img, w, h, rect, band, damp, ramp);
 }
