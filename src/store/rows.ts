@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by every SQL backend, so they answer with identical records. */
-import type { ApiKeyRecord, ClaimedJob, FileRecord, JobRecord, JobState } from './store.ts';
+import type { ApiKeyRecord, ClaimedJob, FileRecord, JobAttemptState, JobOutputFile, JobRecord, JobState } from './store.ts';
 
 export interface JobRow {
   seq: number | string;
@@ -56,6 +56,10 @@ export function rowToJob(row: JobRow): JobRecord {
     finishedAt: numOrNull(row.finished_at),
     queuePosition: row.state === 'queued' ? numOrNull(row.queue_position) : null,
   };
+}
+
+export function rowToJobAttemptState(row: Pick<JobRow, 'state' | 'attempt' | 'outputs'>): JobAttemptState {
+  return { state: row.state as JobState, attempt: row.attempt, outputs: row.outputs ? (JSON.parse(row.outputs) as JobOutputFile[]) : null };
 }
 
 export function rowToClaimedJob(row: JobRow): ClaimedJob {

@@ -115,6 +115,13 @@ export interface SweepResult {
   failed: string[];
 }
 
+/** What housekeeping (the orphan reaper) needs to know of a job: which attempt may still settle, and which output files it kept. */
+export interface JobAttemptState {
+  state: JobState;
+  attempt: number;
+  outputs: JobOutputFile[] | null;
+}
+
 /** Differences between backends, named instead of tested for with `if (sqlite)`. */
 export interface StoreCapabilities {
   /** Whether a submit in one process wakes idle workers in another (LISTEN/NOTIFY). */
@@ -144,6 +151,8 @@ export interface Store {
   insertJobOnce(job: NewJob, claim: IdempotencyClaim): Promise<IdempotentInsert>;
   getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined>;
   cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome>;
+  /** A job's state, attempt and outputs by id alone, whatever its owner: for housekeeping, never for a client's answer. */
+  getJobAttemptState(id: string): Promise<JobAttemptState | undefined>;
 
   // Jobs, worker side. Every write after the claim is fenced on (id, attempt, state='running').
   claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined>;

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe } from 'node:test';
 import type { Store } from '../../src/store/store.ts';
+import { attemptStateTests } from './suite/attempt-state.ts';
 import { fileTests } from './suite/files.ts';
 import { idempotencyTests } from './suite/idempotency.ts';
 import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
@@ -46,5 +47,6 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('races and wake-ups', () => raceTests(ctx));
     describe('uploaded files', () => fileTests(ctx));
     describe('idempotent submits', () => idempotencyTests(ctx));
+    describe('housekeeping reads', () => attemptStateTests(ctx));
   });
 }

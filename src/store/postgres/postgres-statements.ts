@@ -68,6 +68,7 @@ export const SQL = {
   cancelQueued: statement('cancel_queued', `UPDATE jobs SET state = 'cancelled', finished_at = $3
     WHERE id = $1 AND owner_key_id = $2 AND state = 'queued'`),
   getState: statement('get_state', `SELECT state FROM jobs WHERE id = $1 AND owner_key_id = $2`),
+  getJobAttemptState: statement('get_job_attempt_state', `SELECT state, attempt, outputs FROM jobs WHERE id = $1`),
 
   // SKIP LOCKED lets concurrent claimers each lock a different queued row instead of queueing
   // up behind the first; the locked row is re-checked against state='queued' before it is taken.

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobAttemptState, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
 import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
@@ -135,6 +135,11 @@ export class PostgresStore implements Store {
   async getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined> {
     const { rows } = await this.run<JobRow>(SQL.getJob, [id, ownerKeyId]);
     return rows[0] && rowToJob(rows[0]);
+  }
+
+  async getJobAttemptState(id: string): Promise<JobAttemptState | undefined> {
+    const { rows } = await this.run<JobRow>(SQL.getJobAttemptState, [id]);
+    return rows[0] && rowToJobAttemptState(rows[0]);
   }
 
   async cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome> {

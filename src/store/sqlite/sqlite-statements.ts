@@ -37,6 +37,7 @@ export function prepareStatements(db: Database) {
     cancelQueued: s(`UPDATE jobs SET state = 'cancelled', finished_at = @now
       WHERE id = @id AND owner_key_id = @owner AND state = 'queued'`),
     getState: s(`SELECT state FROM jobs WHERE id = ? AND owner_key_id = ?`),
+    getJobAttemptState: s(`SELECT state, attempt, outputs FROM jobs WHERE id = ?`),
 
     // SQLite has one writer, so this single statement is the whole claim: no two workers can
     // both move the same row out of 'queued'.

@@ -4,8 +4,8 @@
  * processes find new jobs by polling (capabilities.crossProcessWakeups = false).
  */
 import type { Database } from 'better-sqlite3';
-import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
+import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobAttemptState, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
@@ -106,6 +106,11 @@ export class SqliteStore implements Store {
     const row = this.sql.getState.get(id, ownerKeyId) as { state: string } | undefined;
     if (!row) return 'not_found';
     return row.state === 'cancelled' ? 'cancelled' : 'not_cancellable';
+  }
+
+  async getJobAttemptState(id: string): Promise<JobAttemptState | undefined> {
+    const row = this.sql.getJobAttemptState.get(id) as JobRow | undefined;
+    return row && rowToJobAttemptState(row);
   }
 
   async claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined> {
