@@ -5,7 +5,6 @@ import { ApiError } from '../../errors.ts';
 import { idempotencyKeyOf } from '../../jobs/idempotency.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import { ownerOf } from '../auth.ts';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { errorResponses, modelDetailSchema, modelListSchema, submitResponseSchema } from '../schemas.ts';
 
 /** Room for the largest data: URI (base64 is 4/3 of the bytes) plus the rest of the input. */
@@ -35,12 +34,8 @@ export function modelRoutes(ctx: Context, jobs: JobService) {
     app.post<{ Params: { '*': string }; Body: unknown }>(
       '/v1/models/*',
       { bodyLimit: submitBodyLimit(ctx), schema: { response: { 200: submitResponseSchema, ...errorResponses([400, 401, 413, 422, 429]) } } },
-      async (request) => {
-        if (exceedsDepth(request.body)) {
-          throw new ApiError('invalid_input', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`, { detail: [{ loc: ['body'], msg: `nesting deeper than ${MAX_JSON_DEPTH} levels`, type: 'too_deep' }] });
-        }
-        return jobs.submit(ownerOf(request), request.params['*'], request.body, idempotencyKeyOf(request.headers['idempotency-key']));
-      },
+      // The body's depth and size of shape were bounded by the JSON parser (json-scan.ts).
+      async (request) => jobs.submit(ownerOf(request), request.params['*'], request.body, idempotencyKeyOf(request.headers['idempotency-key'])),
     );
   };
 }
