@@ -1,21 +1,34 @@
 /**
  * Which addresses a fetch may connect to, and which hosts an operator exempts.
  *
- * The rule is an allowlist of one range: after `ipaddr.process()` (which turns IPv4-mapped IPv6
- * into plain IPv4), only `range() === 'unicast'` passes. Loopback, private, link-local, CGNAT,
- * reserved, multicast, NAT64, 6to4, Teredo and every range ipaddr.js learns later are refused
- * without us having to list them. Addresses are first checked with `net.isIP`, which accepts
- * only canonical spellings: ipaddr.js on its own also parses `0x7f.1` and octal forms, and a
- * string the OS might read differently from us must never be called "unicast".
+ * The rule is an allowlist of one range: only ipaddr.js `range() === 'unicast'` passes, so
+ * loopback, private, link-local, CGNAT, reserved, multicast and every range ipaddr.js learns later
+ * are refused without us having to list them. An IPv6 address that embeds IPv4 (IPv4-mapped and
+ * -compatible, NAT64, 6to4, Teredo; see embedded-ipv4.ts) is judged by the embedded IPv4 instead:
+ * it passes only when every embedded address is public unicast, so `::a9fe:a9fe` is metadata
+ * while a DNS64 answer like `64:ff9b::808:808` still works on an IPv6-only host.
+ *
+ * Addresses are first checked with `net.isIP`, which accepts only canonical spellings: ipaddr.js
+ * on its own also parses `0x7f.1` and octal forms, and a string the OS might read differently
+ * from us must never be called "unicast". For the same reason IPv6 text is not given to
+ * ipaddr.js as written: it reads `::a.b.c.d` as `::ffff:a.b.c.d`, where inet_pton reads
+ * `::a.b.c.d`.
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { describeEmbedding, embeddedIPv4, type EmbeddingForm } from './embedded-ipv4.ts';
 
 export interface AddressVerdict {
-  /** The address as classified (IPv4-mapped IPv6 unwrapped to IPv4). */
+  /** The address as classified (IPv4-mapped IPv6 unwrapped to IPv4; IPv6 compressed, no zone). */
   address: string;
-  /** ipaddr.js range name, or 'invalid' for a string that is not a canonical IP. */
+  /**
+   * ipaddr.js range name, or 'invalid' for a string that is not a canonical IP. For an IPv6
+   * address that embeds IPv4, the range of the first embedded address that is not unicast
+   * ('unicast' when all are).
+   */
   range: string;
+  /** Set when the verdict is about IPv4 embedded in this IPv6 form. */
+  embeddedIn: EmbeddingForm | undefined;
   allowed: boolean;
 }
 
@@ -24,20 +37,52 @@ export function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+/**
+ * IPv6 text (already accepted by net.isIP) through WHATWG URL's parser, which follows inet_pton
+ * and writes no dotted tail, then ipaddr.js. The zone id only picks an interface: it is dropped.
+ */
+function parseIPv6(text: string): ipaddr.IPv6 {
+  const zone = text.indexOf('%');
+  const bare = zone === -1 ? text : text.slice(0, zone);
+  return ipaddr.IPv6.parse(unbracket(new URL(`http://[${bare}]/`).hostname));
+}
+
+function verdict(address: string, range: string, embeddedIn?: EmbeddingForm): AddressVerdict {
+  return { address, range, embeddedIn, allowed: range === 'unicast' };
+}
+
+function classifyIPv6(parsed: ipaddr.IPv6): AddressVerdict {
+  const embedded = embeddedIPv4(parsed);
+  if (embedded === undefined) return verdict(parsed.toString(), parsed.range());
+  const ranges = embedded.addresses.map((a) => a.range());
+  const range = ranges.find((r) => r !== 'unicast') ?? 'unicast';
+  const address = embedded.form === 'ipv4Mapped' ? embedded.addresses[0]!.toString() : parsed.toString();
+  return verdict(address, range, embedded.form);
+}
+
 export function classifyAddress(raw: string): AddressVerdict {
   const text = unbracket(raw.trim());
-  if (isIP(text) === 0) return { address: text, range: 'invalid', allowed: false };
+  const family = isIP(text);
   try {
-    const parsed = ipaddr.process(text);
-    const range = parsed.range();
-    return { address: parsed.toString(), range, allowed: range === 'unicast' };
+    if (family === 4) {
+      const parsed = ipaddr.IPv4.parse(text);
+      return verdict(parsed.toString(), parsed.range());
+    }
+    if (family === 6) return classifyIPv6(parseIPv6(text));
   } catch {
-    return { address: text, range: 'invalid', allowed: false };
+    // Fall through: what we cannot parse the way the OS does is never unicast.
   }
+  return verdict(text, 'invalid');
+}
+
+/** The client-safe words for a refused verdict (never the resolved address itself). */
+export function describeVerdict(verdict: AddressVerdict): string {
+  const words = describeRange(verdict.range);
+  return verdict.embeddedIn === undefined ? words : `${words}, embedded in ${describeEmbedding(verdict.embeddedIn)}`;
 }
 
 /** The client-safe words for a refused range (never the resolved address itself). */
-export function describeRange(range: string): string {
+function describeRange(range: string): string {
   const words: Record<string, string> = {
     loopback: 'a loopback address',
     private: 'a private network address',
@@ -48,11 +93,6 @@ export function describeRange(range: string): string {
     multicast: 'a multicast address',
     broadcast: 'the broadcast address',
     reserved: 'a reserved address',
-    ipv4Mapped: 'an IPv4-mapped address',
-    rfc6052: 'a NAT64 address',
-    rfc6145: 'an IPv4-translated address',
-    '6to4': 'a 6to4 address',
-    teredo: 'a Teredo address',
     invalid: 'an invalid address',
   };
   return words[range] ?? `a non-public address (${range})`;

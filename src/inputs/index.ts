@@ -3,7 +3,7 @@
  * model inputs. resolveFileInput is the entry point; the rest is exported for the upload route
  * (inspectFile), submit-time checks (precheckFileInput, checkUrl) and tests.
  */
-export { HostAllowList, classifyAddress, describeRange, normaliseHost, type AddressVerdict } from './address-policy.ts';
+export { HostAllowList, classifyAddress, describeVerdict, normaliseHost, type AddressVerdict } from './address-policy.ts';
 export { DEFAULT_MAX_DATA_URI_BYTES, isDataUri, parseDataUri, writeDataUri, type DataUri } from './data-uri.ts';
 export { InputError, isInputError, type InputErrorReason } from './errors.ts';
 export { inspectFile, type InspectOptions, type InspectedFile } from './inspect-file.ts';

@@ -8,7 +8,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { buildConnector } from 'undici';
-import { classifyAddress, describeRange } from './address-policy.ts';
+import { classifyAddress, describeVerdict } from './address-policy.ts';
 import { InputError } from './errors.ts';
 import type { PinnedAddress } from './resolve-host.ts';
 
@@ -34,7 +34,7 @@ export function pinnedConnector(options: PinnedConnectorOptions): buildConnector
     if (!options.allowListed) {
       const verdict = classifyAddress(options.pinned.address);
       if (!verdict.allowed) {
-        callback(new InputError('blocked_address', `the input URL points to ${describeRange(verdict.range)}`), null);
+        callback(new InputError('blocked_address', `the input URL points to ${describeVerdict(verdict)}`), null);
         return;
       }
     }

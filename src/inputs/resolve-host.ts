@@ -6,7 +6,7 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
-import { classifyAddress, describeRange } from './address-policy.ts';
+import { classifyAddress, describeVerdict } from './address-policy.ts';
 import { InputError } from './errors.ts';
 import type { CheckedUrl } from './url-policy.ts';
 
@@ -43,7 +43,7 @@ export async function resolvePinned(checked: CheckedUrl, resolver: Resolver, sig
   if (checked.literalAddress !== undefined) {
     const verdict = classifyAddress(checked.literalAddress);
     if (!verdict.allowed && !checked.allowListed) {
-      throw new InputError('blocked_address', `the input URL points to ${describeRange(verdict.range)}`);
+      throw new InputError('blocked_address', `the input URL points to ${describeVerdict(verdict)}`);
     }
     return { address: checked.literalAddress, family: isIP(checked.literalAddress) === 6 ? 6 : 4 };
   }
@@ -61,7 +61,7 @@ export async function resolvePinned(checked: CheckedUrl, resolver: Resolver, sig
   const verdicts = answers.map((answer) => classifyAddress(answer.address));
   const refused = verdicts.find((v) => !v.allowed);
   if (refused && !checked.allowListed) {
-    throw new InputError('blocked_address', `the input URL host resolves to ${describeRange(refused.range)}`, {
+    throw new InputError('blocked_address', `the input URL host resolves to ${describeVerdict(refused)}`, {
       details: { range: refused.range, answers: answers.length },
     });
   }

@@ -5,7 +5,7 @@
  * hex, short and full-width IPv4 spellings to dotted decimal, which is what we then classify.
  */
 import { isIP } from 'node:net';
-import { HostAllowList, classifyAddress, describeRange, unbracket } from './address-policy.ts';
+import { HostAllowList, classifyAddress, describeVerdict, unbracket } from './address-policy.ts';
 import { InputError } from './errors.ts';
 
 export interface UrlPolicy {
@@ -84,7 +84,7 @@ export function checkUrl(raw: string, policy: UrlPolicy = {}, from?: URL): Check
       // classified here (and again in the connector).
       const verdict = classifyAddress(literal);
       if (!verdict.allowed) {
-        throw new InputError('blocked_address', `the input URL points to ${describeRange(verdict.range)}`, {
+        throw new InputError('blocked_address', `the input URL points to ${describeVerdict(verdict)}`, {
           details: { range: verdict.range },
         });
       }

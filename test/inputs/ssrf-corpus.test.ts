@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HostAllowList } from '../../src/inputs/address-policy.ts';
 import { InputError } from '../../src/inputs/errors.ts';
+import { resolvePinned } from '../../src/inputs/resolve-host.ts';
 import { fetchToFile, type FetchOptions } from '../../src/inputs/safe-fetch.ts';
+import { checkUrl } from '../../src/inputs/url-policy.ts';
 import { makeTestCertificate, startCanary, type Canary, type TestCertificate } from '../support/canary.ts';
 import { installLoopbackGuard, type LoopbackGuard } from '../support/loopback-guard.ts';
 import { stubResolver, type StubResolver } from '../support/stub-resolver.ts';
@@ -87,6 +89,15 @@ before(async () => {
     'mixed-mapped.test': [PUBLIC, '::ffff:10.0.0.1'],
     'rebind.test': [['127.0.0.1'], [PUBLIC]],
     'metadata.google.internal': ['169.254.169.254'],
+    // IPv4 embedded in IPv6 answers (AAAA records anyone can publish).
+    'compat-metadata.test': ['::a9fe:a9fe'],
+    'compat-loopback.test': ['::127.0.0.1'],
+    'nat64-private.test': ['64:ff9b::10.0.0.1'],
+    'nat64-local-metadata.test': ['64:ff9b:1:808:8:808:a9fe:a9fe'],
+    '6to4-loopback.test': ['2002:7f00:1::1'],
+    'teredo-client-metadata.test': ['2001:0:808:808::5601:5601'],
+    'mixed-compat.test': [PUBLIC, '::10.0.0.1'],
+    'nat64-public.test': ['64:ff9b::5db8:d822'],
   });
 });
 
@@ -147,6 +158,38 @@ describe('§2.4 bad-URL corpus, groups 1–15', () => {
     for (const url of ['https://[::ffff:127.0.0.1]/', 'https://[::ffff:7f00:1]/', 'https://[::ffff:a9fe:a9fe]/', 'https://[64:ff9b::a9fe:a9fe]/', 'https://[64:ff9b::7f00:1]/', 'https://[2002:a9fe:a9fe::]/', 'https://[2001::1]/']) {
       await refused(url, ['blocked_address']);
     }
+  });
+
+  it('8: every IPv6 form that embeds IPv4, judged by the IPv4 inside, at submit and at fetch', async () => {
+    const literals = [
+      // Issue 11: IPv4-compatible IPv6 (::/96) passed as plain unicast.
+      'https://[::169.254.169.254]/latest/meta-data/', 'https://[::127.0.0.1]/', 'https://[::a9fe:a9fe]/', 'https://[::10.0.0.1]/',
+      'https://[0:0:0:0:0:0:A9FE:A9FE]/', 'https://[::100.100.100.200]/', 'https://[::2]/',
+      'https://[::ffff:0:127.0.0.1]/', 'https://[::FFFF:0:a9fe:a9fe]/', // IPv4-translated
+      'https://[64:ff9b::10.0.0.1]/', 'https://[64:FF9B::A9FE:A9FE]/', 'https://[64:ff9b:1:808:8:808:a9fe:a9fe]/', // NAT64
+      'https://[2002:7f00:1::1]/', 'https://[2002:0a00:0001::]/', // 6to4
+      'https://[2001:0:a9fe:a9fe::1]/', 'https://[2001:0:808:808::80ff:fffe]/', // Teredo server, client
+    ];
+    for (const url of literals) {
+      // Submit runs checkUrl alone; the worker runs the whole fetch.
+      assert.throws(() => checkUrl(url), (e: unknown) => e instanceof InputError && e.reason === 'blocked_address', url);
+      await refused(url, ['blocked_address']);
+    }
+    for (const name of ['compat-metadata.test', 'compat-loopback.test', 'nat64-private.test', 'nat64-local-metadata.test', '6to4-loopback.test', 'teredo-client-metadata.test', 'mixed-compat.test']) {
+      const before = dns.count(name);
+      const error = await refused(`https://${name}/`, ['blocked_address']);
+      assert.equal(dns.count(name) - before, 1, `${name}: the refusal came from the resolved address`);
+      assert.match(error.message, /embedded in an? [\w -]+ IPv6 address$/, name);
+      assert.doesNotMatch(error.message, /a9fe|169\.254|127\.0|10\.0|5601|7f00/, 'the resolved address is never echoed');
+    }
+  });
+
+  it('8: control: a public IPv4 inside NAT64 (a DNS64 answer) passes every address check; nothing is dialled', async () => {
+    const attemptsBefore = guard.attempts.length;
+    const literal = checkUrl('https://[64:ff9b::93.184.216.34]/a.png');
+    assert.deepEqual(await resolvePinned(literal, dns.resolve), { address: '64:ff9b::5db8:d822', family: 6 });
+    assert.deepEqual(await resolvePinned(checkUrl('https://nat64-public.test/a.png'), dns.resolve), { address: '64:ff9b::5db8:d822', family: 6 });
+    assert.equal(guard.attempts.length - attemptsBefore, 0);
   });
 
   it('9: a public name that resolves to loopback', async () => {
