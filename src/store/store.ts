@@ -166,9 +166,10 @@ export interface Store {
    * Gives a claimed job back to the queue after a failure outside the job (RetryableEngineError),
    * spending one unit of its retry budget like a lost lease; once `lostLeases` reaches
    * `maxAttempts` the job fails with `error` instead. Fenced like every worker write; resolves
-   * with what happened, or undefined when the attempt no longer holds the job.
+   * with what happened, or undefined when the attempt no longer holds the job. A requeued job
+   * cannot be claimed before `notBefore` (default: at once), the back-off after a storage fault.
    */
-  retry(id: string, attempt: number, error: JobError, now: number): Promise<'requeued' | 'failed' | undefined>;
+  retry(id: string, attempt: number, error: JobError, now: number, notBefore?: number): Promise<'requeued' | 'failed' | undefined>;
   /** Requeues (or fails, past the budget) running jobs whose lease ran out. */
   sweepExpiredLeases(now: number): Promise<SweepResult>;
 

@@ -94,6 +94,13 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_retry_not_before': {
+      async up(db: AnyDb) {
+        // A queued job requeued after a storage fault waits until `not_before` (epoch ms) before
+        // it can be claimed again, so a full disk does not spend its retry budget in a second.
+        await db.schema.alterTable('jobs').addColumn('not_before', epochMs).execute();
+      },
+    },
   };
 }
 

@@ -73,8 +73,9 @@ export const SQL = {
   // SKIP LOCKED lets concurrent claimers each lock a different queued row instead of queueing
   // up behind the first; the locked row is re-checked against state='queued' before it is taken.
   claimNext: statement('claim_next', `UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = $1,
-      lease_until = $2, started_at = coalesce(started_at, $3), progress = NULL
-    WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
+      lease_until = $2, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
+    WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $3)
+        ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
       AND state = 'queued'
     RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
   heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
@@ -95,9 +96,11 @@ export const SQL = {
     SELECT id, pg_notify($3, $4) FROM released`),
 
   // A retryable engine failure spends the budget a lost lease would; past it, the job fails with
-  // the engine's error. $3/$4: the error; $5: now; $6/$7: NOTIFY, sent only when requeued.
+  // the engine's error. $3/$4: the error; $5: now; $6/$7: NOTIFY, sent only when requeued;
+  // $8: not claimable before (a back-off after a storage fault).
   retry: statement('retry', `WITH retried AS (
       UPDATE jobs SET lost_leases = lost_leases + 1, worker_id = NULL, lease_until = NULL, progress = NULL,
+        not_before = $8::bigint,
         state = CASE WHEN lost_leases + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
         finished_at = CASE WHEN lost_leases + 1 >= max_attempts THEN $5::bigint END,
         error_type = CASE WHEN lost_leases + 1 >= max_attempts THEN $3::text END,

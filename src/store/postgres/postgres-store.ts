@@ -177,8 +177,8 @@ export class PostgresStore implements Store {
     return released;
   }
 
-  async retry(id: string, attempt: number, error: JobError, now: number): Promise<'requeued' | 'failed' | undefined> {
-    const { rows } = await this.run<{ state: string }>(SQL.retry, [id, attempt, error.type, error.message, now, this.channel, this.instanceId]);
+  async retry(id: string, attempt: number, error: JobError, now: number, notBefore?: number): Promise<'requeued' | 'failed' | undefined> {
+    const { rows } = await this.run<{ state: string }>(SQL.retry, [id, attempt, error.type, error.message, now, this.channel, this.instanceId, notBefore ?? null]);
     if (!rows[0]) return undefined;
     if (rows[0].state === 'queued') this.wakeups.notify();
     return rows[0].state === 'queued' ? 'requeued' : 'failed';

@@ -40,10 +40,13 @@ export function prepareStatements(db: Database) {
     getJobAttemptState: s(`SELECT state, attempt, outputs FROM jobs WHERE id = ?`),
 
     // SQLite has one writer, so this single statement is the whole claim: no two workers can
-    // both move the same row out of 'queued'.
+    // both move the same row out of 'queued'. Statements with RETURNING are read with .all(),
+    // never .get(): .get() stops at the first row and resets the statement, which is when an
+    // autocommit statement commits, and a commit that fails there (disk full) is not reported,
+    // so the caller would run a job whose claim was never saved.
     claimNext: s(`UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = @worker,
-        lease_until = @lease_until, started_at = coalesce(started_at, @now), progress = NULL
-      WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1)
+        lease_until = @lease_until, started_at = coalesce(started_at, @now), progress = NULL, not_before = NULL
+      WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= @now) ORDER BY seq LIMIT 1)
       RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
     heartbeat: s(`UPDATE jobs SET lease_until = @lease_until
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
@@ -60,6 +63,7 @@ export function prepareStatements(db: Database) {
     // A retryable engine failure spends the budget a lost lease would; past it, the job fails
     // with the engine's error. One statement, so the decision and the write cannot be split.
     retry: s(`UPDATE jobs SET lost_leases = lost_leases + 1, worker_id = NULL, lease_until = NULL, progress = NULL,
+        not_before = @not_before,
         state = CASE WHEN lost_leases + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
         finished_at = CASE WHEN lost_leases + 1 >= max_attempts THEN @now END,
         error_type = CASE WHEN lost_leases + 1 >= max_attempts THEN @type END,

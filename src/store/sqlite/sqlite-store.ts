@@ -114,7 +114,8 @@ export class SqliteStore implements Store {
   }
 
   async claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined> {
-    const row = this.sql.claimNext.get({ worker: workerId, lease_until: now + leaseMs, now }) as JobRow | undefined;
+    // .all(), not .get(): see claimNext in sqlite-statements.ts (a failed commit must throw).
+    const [row] = this.sql.claimNext.all({ worker: workerId, lease_until: now + leaseMs, now }) as JobRow[];
     return row && rowToClaimedJob(row);
   }
 
@@ -140,8 +141,8 @@ export class SqliteStore implements Store {
     return released;
   }
 
-  async retry(id: string, attempt: number, error: JobError, now: number): Promise<'requeued' | 'failed' | undefined> {
-    const row = this.sql.retry.get({ id, attempt, type: error.type, message: error.message, now }) as { state: string } | undefined;
+  async retry(id: string, attempt: number, error: JobError, now: number, notBefore?: number): Promise<'requeued' | 'failed' | undefined> {
+    const [row] = this.sql.retry.all({ id, attempt, type: error.type, message: error.message, now, not_before: notBefore ?? null }) as Array<{ state: string }>;
     if (!row) return undefined;
     if (row.state === 'queued') this.wakeups.notify();
     return row.state === 'queued' ? 'requeued' : 'failed';

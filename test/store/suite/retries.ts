@@ -29,6 +29,20 @@ export function retryTests(ctx: SuiteContext): void {
     assert.equal(await store.claimNext('w', LEASE, T0), undefined, 'a job failed by retry is not claimed again');
   });
 
+  test('retry with notBefore: the requeued job is not claimed before then, and is claimed from then on', async () => {
+    const { store } = await ctx.fresh();
+    const job = newJob({ maxAttempts: 3 });
+    await store.insertJob(job);
+    await store.claimNext('w', LEASE, T0);
+    assert.equal(await store.retry(job.id, 1, LOST, T0 + 10, T0 + 5_000), 'requeued');
+    assert.equal((await store.getJob(job.id, OWNER))?.state, 'queued', 'waiting out its back-off, it is queued');
+    assert.equal(await store.claimNext('w', LEASE, T0 + 4_999), undefined, 'not claimable a millisecond early');
+    const later = newJob();
+    await store.insertJob(later);
+    assert.equal((await store.claimNext('w', LEASE, T0 + 4_999))?.id, later.id, 'a job behind it in the queue goes first meanwhile');
+    assert.equal((await store.claimNext('w', LEASE, T0 + 5_000))?.attempt, 2, 'claimable at notBefore');
+  });
+
   test('retry and lost leases share one budget', async () => {
     const { store } = await ctx.fresh();
     const job = newJob({ maxAttempts: 2 });
