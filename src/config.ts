@@ -34,6 +34,12 @@ export interface Config {
   pollIntervalMs: number;
   /** On SIGTERM/SIGINT, how long running jobs may finish before they are released to the queue. */
   shutdownGraceMs: number;
+  /**
+   * First wait after a storage fault (full disk, database down): a job requeued by one waits this
+   * long before it can be claimed again, and claim loops and sweepers pause as long; each fault
+   * in a row doubles it, up to a minute.
+   */
+  faultBackoffMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** PostgreSQL instead of the embedded SQLite file, when set (postgres:// or postgresql://). */
   databaseUrl: string | undefined;
@@ -61,6 +67,7 @@ export const DEFAULTS = {
   sweepIntervalMs: 5_000,
   pollIntervalMs: 1_000,
   shutdownGraceMs: 10_000,
+  faultBackoffMs: 1_000,
   sqliteSynchronous: 'FULL',
   rateLimitPerMinute: 0,
   // The engines every install has; catalog entries name one of these as their default.
@@ -200,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
     sweepIntervalMs: integerSetting(env, 'MODELGATE_SWEEP_INTERVAL_MS', Math.min(DEFAULTS.sweepIntervalMs, leaseMs), 10, 3600_000),
     pollIntervalMs: integerSetting(env, 'MODELGATE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10, 3600_000),
     shutdownGraceMs: integerSetting(env, 'MODELGATE_SHUTDOWN_GRACE_MS', DEFAULTS.shutdownGraceMs, 0, 3600_000),
+    faultBackoffMs: integerSetting(env, 'MODELGATE_FAULT_BACKOFF_MS', DEFAULTS.faultBackoffMs, 10, 600_000),
     sqliteSynchronous: choiceSetting(env, 'MODELGATE_SQLITE_SYNCHRONOUS', DEFAULTS.sqliteSynchronous, ['FULL', 'NORMAL']),
     databaseUrl: databaseUrlSetting(env),
     rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),

@@ -8,7 +8,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { EngineError, RetryableEngineError, type EngineOutput } from '../engines/engine.ts';
+import { isStorageFault, StorageFaultError } from '../store/storage-fault.ts';
 import type { ClaimedJob, JobOutputFile } from '../store/store.ts';
+import type { ThrottledLog } from '../throttled-log.ts';
+import { backoffDelay } from './backoff.ts';
 import { resolveJobFiles } from './resolve-inputs.ts';
 
 /** Why an attempt was aborted from outside the engine. */
@@ -24,9 +27,23 @@ const PROGRESS_WRITE_INTERVAL_MS = 250;
 
 export interface AttemptOutcome {
   state: 'succeeded' | 'failed' | 'released' | 'retried' | 'abandoned';
+  /** The attempt hit a storage fault (full disk, database down): the caller should slow down. */
+  storageFault?: boolean;
 }
 
-export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortSignal): Promise<AttemptOutcome> {
+/** A Store write whose failure is the storage's, never the job's: see StorageFaultError. */
+function storeWrite<T>(write: Promise<T>): Promise<T> {
+  return write.catch((error: unknown) => {
+    throw new StorageFaultError(error);
+  });
+}
+
+/**
+ * Runs one claimed attempt to its end and settles it. Throws only when the store cannot be
+ * written at all (a StorageFaultError): the job then stays claimed until its lease runs out and
+ * the sweeper requeues it.
+ */
+export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortSignal, faults?: ThrottledLog): Promise<AttemptOutcome> {
   const { store, config } = ctx;
   const log = ctx.log.child({ request_id: job.id, attempt: job.attempt, model: job.modelId });
   const controller = new AbortController();
@@ -45,7 +62,7 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
           abort('lease_lost');
         }
       },
-      (error: unknown) => log.error({ err: error }, 'heartbeat failed'),
+      (error: unknown) => (faults ? faults.write('error', 'heartbeat', { err: error }, 'heartbeat failed') : log.error({ err: error }, 'heartbeat failed')),
     );
   }, Math.max(10, Math.floor(config.leaseMs / 3)));
 
@@ -54,14 +71,18 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     const now = Date.now();
     if (!Number.isFinite(fraction) || now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
     lastProgressWrite = now;
-    store.reportProgress(job.id, job.attempt, Math.min(1, Math.max(0, fraction))).catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
+    store.reportProgress(job.id, job.attempt, Math.min(1, Math.max(0, fraction))).catch((error: unknown) =>
+      faults ? faults.write('warn', 'progress', { err: error }, 'progress write failed') : log.warn({ err: error }, 'progress write failed'));
   };
 
   const workDir = join(config.dataDir, 'work', `${job.id}-${job.attempt}`);
+  // Output keys written by this attempt; removed again unless the attempt settles as succeeded.
+  const written: string[] = [];
+  let succeeded = false;
   try {
     const route = ctx.engines.route(job.modelId);
     if (!route.engine) {
-      await store.fail(job.id, job.attempt, { type: 'engine_unavailable', message: route.reason }, Date.now());
+      await storeWrite(store.fail(job.id, job.attempt, { type: 'engine_unavailable', message: route.reason }, Date.now()));
       log.warn({ engine: route.engineName }, 'no available engine for model');
       return { state: 'failed' };
     }
@@ -73,24 +94,38 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       { signal: controller.signal, progress, workDir, log },
     );
     if (controller.signal.aborted) throw controller.signal.reason;
-    const stored = await storeOutputs(ctx, job, outputs);
-    const settled = await store.complete(job.id, job.attempt, stored, Date.now());
-    if (!settled) log.warn('attempt finished after losing its lease; its outputs were discarded');
+    const stored = await storeOutputs(ctx, job, outputs, written);
+    succeeded = await storeWrite(store.complete(job.id, job.attempt, stored, Date.now()));
+    if (!succeeded) log.warn('attempt finished after losing its lease; its outputs were discarded');
     else log.info({ outputs: stored.length }, 'attempt succeeded');
-    return { state: settled ? 'succeeded' : 'abandoned' };
+    return { state: succeeded ? 'succeeded' : 'abandoned' };
   } catch (thrown) {
     const reason = controller.signal.aborted ? (controller.signal.reason as AttemptAborted).reason : undefined;
     if (reason === 'shutdown') {
-      await store.release(job.id, job.attempt);
+      await storeWrite(store.release(job.id, job.attempt));
       log.info('attempt released back to the queue for shutdown');
       return { state: 'released' };
     }
     if (reason === 'lease_lost') return { state: 'abandoned' };
+    if (isStorageFault(thrown)) {
+      // The disk or the database failed, not the job: requeue it to wait out a back-off that
+      // grows with each claim, spending the retry budget like a lost worker. If even that write
+      // fails, the error goes up: the job stays claimed until its lease runs out and the sweeper
+      // (backing off in turn) requeues it once the store takes writes again.
+      const message = `Storage failed while running the job: ${(thrown as Error).message} (the job was retried until its retry budget, MODELGATE_MAX_ATTEMPTS, was spent)`;
+      const now = Date.now();
+      const notBefore = now + backoffDelay(job.attempt, config.faultBackoffMs);
+      const outcome = await storeWrite(store.retry(job.id, job.attempt, { type: 'storage_unavailable', message }, now, notBefore));
+      const fields = { err: thrown, outcome: outcome ?? 'lease already lost', retry_in_ms: notBefore - now };
+      if (faults) faults.write('warn', 'attempt-storage', fields, 'attempt hit a storage fault');
+      else log.warn(fields, 'attempt hit a storage fault');
+      return { state: outcome === 'requeued' ? 'retried' : outcome === 'failed' ? 'failed' : 'abandoned', storageFault: true };
+    }
     if (thrown instanceof RetryableEngineError) {
       // Not the job's fault: another attempt (on another machine or server) may well succeed,
       // so it goes back to the queue, spending the same budget a lost lease spends.
       const message = `${thrown.message} (the job was retried until its retry budget, MODELGATE_MAX_ATTEMPTS, was spent)`;
-      const outcome = await store.retry(job.id, job.attempt, { type: thrown.type, message }, Date.now());
+      const outcome = await storeWrite(store.retry(job.id, job.attempt, { type: thrown.type, message }, Date.now()));
       log.warn({ type: thrown.type, reason: thrown.message, outcome: outcome ?? 'lease already lost' }, 'attempt failed for a reason outside the job');
       return { state: outcome === 'requeued' ? 'retried' : outcome === 'failed' ? 'failed' : 'abandoned' };
     }
@@ -98,12 +133,14 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       ? { type: thrown.type, message: thrown.message }
       : { type: 'engine_error', message: `The engine failed: ${(thrown as Error)?.message ?? String(thrown)}` };
     if (!(thrown instanceof EngineError)) log.error({ err: thrown }, 'engine threw');
-    const settled = await store.fail(job.id, job.attempt, error, Date.now());
+    const settled = await storeWrite(store.fail(job.id, job.attempt, error, Date.now()));
     return { state: settled ? 'failed' : 'abandoned' };
   } finally {
     clearInterval(heartbeat);
     shutdown.removeEventListener('abort', onShutdown);
-    await rm(workDir, { recursive: true, force: true });
+    // Best effort: on a full disk even removing can fail, and the reaper sweeps what is left.
+    if (!succeeded) await Promise.all(written.map((key) => ctx.blobs.delete(key).catch(() => {})));
+    await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }
 }
 
@@ -111,12 +148,13 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
  * Outputs go under a per-attempt key with a random token, so a stale attempt can never overwrite
  * the files of the attempt that won, and URLs cannot be guessed from the request id.
  */
-async function storeOutputs(ctx: Context, job: ClaimedJob, outputs: EngineOutput[]): Promise<JobOutputFile[]> {
+async function storeOutputs(ctx: Context, job: ClaimedJob, outputs: EngineOutput[], written: string[]): Promise<JobOutputFile[]> {
   const folder = `outputs/${job.id}/${job.attempt}-${randomBytes(16).toString('hex')}`;
   const files: JobOutputFile[] = [];
   for (const [index, output] of outputs.entries()) {
     const extension = output.extension.replace(/[^a-z0-9]/gi, '') || 'bin';
     const key = `${folder}/${index}.${extension}`;
+    written.push(key);
     await ctx.blobs.put(key, output.data, output.contentType);
     files.push({ key, kind: output.kind, contentType: output.contentType });
   }

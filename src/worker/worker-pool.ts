@@ -2,11 +2,23 @@
  * In-process workers: `concurrency` slots that each claim a job, run it, and claim the next.
  * Idle slots sleep until the store says a job may be available (same-process submits wake them
  * at once) or the poll interval passes (for submits made by other processes).
+ *
+ * While storage fails (a claim throws, or an attempt hits a full disk), every slot of the pool
+ * stops claiming for a back-off that doubles with each fault in a row, and before it claims again
+ * checks that the data folder takes a write: a job is only claimed when it has a chance to run,
+ * so a full disk does not spend queued jobs' retry budgets.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from '../context.ts';
+import { ThrottledLog } from '../throttled-log.ts';
+import { Backoff } from './backoff.ts';
 import { runAttempt } from './run-attempt.ts';
+
+/** What the storage check writes: room for an attempt's scratch files, roughly. */
+const PROBE_BYTES = 1024 * 1024;
 
 export interface WorkerPoolOptions {
   concurrency: number;
@@ -21,11 +33,16 @@ export class WorkerPool {
   private stopping = false;
   private wakeups = new Set<() => void>();
   private unsubscribe: (() => void) | undefined;
+  private readonly storage: Backoff;
+  private readonly faults: ThrottledLog;
 
   constructor(
     private readonly ctx: Context,
     private readonly options: WorkerPoolOptions,
-  ) {}
+  ) {
+    this.storage = new Backoff(ctx.config.faultBackoffMs);
+    this.faults = new ThrottledLog(ctx.log.child({ component: 'worker', worker: this.id }));
+  }
 
   start(): void {
     this.unsubscribe = this.ctx.store.onJobAvailable(() => this.wakeAll());
@@ -51,27 +68,66 @@ export class WorkerPool {
   }
 
   private async runSlot(workerId: string): Promise<void> {
-    const { store, config, log } = this.ctx;
+    const { store, config } = this.ctx;
     while (!this.stopping) {
+      if (this.storage.failing) {
+        const wait = this.storage.remaining(Date.now());
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
+        }
+        if (!(await this.storageTakesWrites())) continue;
+      }
       let job;
       try {
         job = await store.claimNext(workerId, config.leaseMs, Date.now());
       } catch (error) {
-        log.error({ err: error, worker: workerId }, 'claim failed; retrying after the poll interval');
-        await this.sleep(config.pollIntervalMs);
+        this.storageFault('claim', { err: error }, 'claim failed; claims pause while the store fails');
         continue;
       }
       if (!job) {
+        this.recovered();
         await this.sleep(config.pollIntervalMs);
         continue;
       }
       try {
-        await runAttempt(this.ctx, job, this.shutdown.signal);
+        const outcome = await runAttempt(this.ctx, job, this.shutdown.signal, this.faults);
+        if (outcome.storageFault) this.storage.fault(Date.now());
+        else this.recovered();
       } catch (error) {
-        // runAttempt settles its own failures; reaching here means the store itself failed.
-        // The lease will run out and the sweeper will give the job to another attempt.
-        log.error({ err: error, request_id: job.id }, 'attempt could not be settled');
+        // runAttempt settles its own failures; reaching here means the store could not be
+        // written. The lease will run out and the sweeper will give the job to another attempt.
+        this.storageFault('settle', { err: error, request_id: job.id }, 'attempt could not be settled; claims pause while the store fails');
       }
+    }
+  }
+
+  private storageFault(kind: string, fields: Record<string, unknown>, message: string): void {
+    const waitMs = this.storage.fault(Date.now());
+    this.faults.write('error', kind, { ...fields, retry_in_ms: waitMs }, message);
+  }
+
+  private recovered(): void {
+    if (!this.storage.failing) return;
+    this.storage.succeed();
+    this.faults.reset('claim');
+    this.faults.reset('settle');
+    this.ctx.log.info({ worker: this.id }, 'storage works again; claiming resumed');
+  }
+
+  /** Writes and removes a probe file in the work folder; a fault extends the back-off. */
+  private async storageTakesWrites(): Promise<boolean> {
+    const folder = join(this.ctx.config.dataDir, 'work');
+    const probe = join(folder, `.probe-${process.pid}-${randomUUID().slice(0, 8)}`);
+    try {
+      await mkdir(folder, { recursive: true });
+      await writeFile(probe, Buffer.alloc(PROBE_BYTES));
+      return true;
+    } catch (error) {
+      this.storageFault('probe', { err: error }, 'the data folder still refuses writes');
+      return false;
+    } finally {
+      await rm(probe, { force: true }).catch(() => {});
     }
   }
 
