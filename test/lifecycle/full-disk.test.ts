@@ -65,6 +65,12 @@ for (const walRoom of [true, false]) {
 
     const filled = await disk.fill();
     t.diagnostic(`filled ${filled} bytes; disk full for ${FULL_FOR_MS} ms`);
+    // A submit during the outage is either saved (and then must complete) or refused: never
+    // acknowledged without its commit.
+    const during = await jobs.submit(record.id, MODEL_IDS.dreamina, { prompt: 'submitted while the disk is full' }).then((r) => r.request_id, (error: unknown) => error as Error);
+    if (typeof during === 'string') ids.push(during);
+    else if (walRoom) assert.fail(`the database had room, yet the submit failed: ${during.message}`);
+    if (!walRoom) assert.equal(typeof during, 'object', 'with no room anywhere, the submit is refused');
     await new Promise((resolve) => setTimeout(resolve, FULL_FOR_MS));
     const duringOutage = await Promise.all(ids.map((id) => jobs.result(record.id, id)));
     assert.deepEqual(duringOutage.filter((r) => r.status === 'failed'), [], 'no job failed for good while the disk was full');
