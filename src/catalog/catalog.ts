@@ -71,7 +71,7 @@ function toModel(file: CatalogFile): CatalogModel {
     description: file.description,
     defaultEngine: file.engine,
     rawInputSchema: file.input_schema,
-    inputSchema: normaliseInputSchema(file.input_schema),
+    inputSchema: normaliseInputSchema(file.input_schema, new Set(fileInputs.map((input) => input.field))),
     outputSchema: file.output_schema,
     fileInputs,
   };

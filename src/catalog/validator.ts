@@ -1,17 +1,28 @@
 /**
  * Compiles each model's input schema once with Ajv and turns its errors into the API's
- * `detail` entries, each naming the field and saying why in words a client can act on.
+ * `detail` entries, each naming the field and saying why in words a client can act on, and
+ * never more of them than bounded-detail.ts allows.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import type { ErrorDetail } from '../errors.ts';
+import { boundDetail } from './bounded-detail.ts';
+import { MAX_JSON_LENGTH_KEYWORD } from './normalise.ts';
 import type { JsonSchema } from './types.ts';
 
 export type InputValidator = (input: unknown) => { ok: true; value: Record<string, unknown> } | { ok: false; detail: ErrorDetail[] };
+
+/** Free-form objects are bounded by their size written as JSON (normalise.ts says why). */
+const maxJsonLength: SchemaValidateFunction = (limit: number, data: unknown) => {
+  if (JSON.stringify(data).length <= limit) return true;
+  maxJsonLength.errors = [{ keyword: MAX_JSON_LENGTH_KEYWORD, params: { limit } }];
+  return false;
+};
 
 export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
   // The seeds' file rules ride on the schema; Ajv only has to know the keyword exists.
   ajv.addKeyword({ keyword: 'validations', schemaType: 'array' });
+  ajv.addKeyword({ keyword: MAX_JSON_LENGTH_KEYWORD, type: 'object', schemaType: 'number', errors: true, validate: maxJsonLength });
   return ajv;
 }
 
@@ -39,6 +50,8 @@ function describe(error: ErrorObject): { msg: string; type: string } {
       return { msg: `must be of type ${String(p.type)}`, type: 'type' };
     case 'maxLength':
       return { msg: `must be at most ${String(p.limit)} characters`, type: 'max_length' };
+    case MAX_JSON_LENGTH_KEYWORD:
+      return { msg: `must be at most ${String(p.limit)} characters written as JSON`, type: 'max_length' };
     case 'minLength':
       return { msg: `must be at least ${String(p.limit)} characters`, type: 'min_length' };
     case 'maximum':
@@ -92,6 +105,6 @@ export function compileInputValidator(ajv: Ajv, schema: JsonSchema): InputValida
       const loc = ['body', ...fieldPath(error)];
       if (!reported.has(JSON.stringify(loc))) detail.push({ loc, ...describe(error) });
     }
-    return { ok: false, detail };
+    return { ok: false, detail: boundDetail(detail) };
   };
 }

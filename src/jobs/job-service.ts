@@ -6,6 +6,7 @@
  *      └──cancel──▶ cancelled
  */
 import { v7 as uuidv7 } from 'uuid';
+import { invalidInputMessage } from '../catalog/bounded-detail.ts';
 import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobRecord } from '../store/store.ts';
@@ -41,8 +42,7 @@ export class JobService {
     }
     const checked = this.ctx.catalog.validate(modelId, body);
     if (!checked.ok) {
-      const fields = checked.detail.map((d) => d.loc.slice(1).join('.') || 'body');
-      throw new ApiError('invalid_input', `Invalid input for ${modelId}: ${[...new Set(fields)].join(', ')}.`, { detail: checked.detail });
+      throw new ApiError('invalid_input', invalidInputMessage(modelId, checked.detail), { detail: checked.detail });
     }
     const input = model.fileInputs.length > 0 ? await checkFileInputs(this.ctx, ownerKeyId, model, checked.value) : checked.value;
     const now = Date.now();
