@@ -7,6 +7,7 @@
 import type { Context } from '../context.ts';
 
 const BATCH = 100;
+export const JANITOR_INTERVAL_MS = 10 * 60_000;
 
 export async function removeExpiredUploads(ctx: Pick<Context, 'store' | 'blobs'>, now: number): Promise<number> {
   let removed = 0;
@@ -18,7 +19,7 @@ export async function removeExpiredUploads(ctx: Pick<Context, 'store' | 'blobs'>
   }
 }
 
-export function startJanitor(ctx: Pick<Context, 'store' | 'blobs' | 'log'>, intervalMs = 10 * 60_000): () => void {
+export function startJanitor(ctx: Pick<Context, 'store' | 'blobs' | 'log'>, intervalMs = JANITOR_INTERVAL_MS): () => void {
   const log = ctx.log.child({ component: 'janitor' });
   const run = () =>
     removeExpiredUploads(ctx, Date.now()).then(
