@@ -252,6 +252,12 @@ function sqliteRows(install: Install): () => Promise<StoredRow[]> {
   };
 }
 
+function countEvents(file: string, kind: 'start' | 'done', since: number): number {
+  let n = 0;
+  for (const events of parseEngineEvents(readFileSync(file, 'utf8')).values()) n += events.filter((e) => e.kind === kind && e.at >= since).length;
+  return n;
+}
+
 const pgRows = (url: string) => () => pgQuery<StoredRow>(url, 'SELECT id, input FROM jobs');
 
 /** Row 1: kill -9 of serve while N submitters have requests in flight; restart on the same data dir. */
@@ -343,23 +349,34 @@ async function row4(): Promise<RowResult> {
       const serve = await startServe(procs, install, { MODELGATE_WORKERS: '2' });
       const tracker = new Tracker(() => ({ url: serve.url, key: serve.key }));
       tracker.startPolling();
-      const faultMs = QUICK ? 10_000 : 16_000;
       const fullMs = QUICK ? 4_000 : 6_000;
       const t0 = Date.now();
-      const submitting = submitSpread(tracker, { count: JOBS, concurrency: 4, spreadMs: faultMs * 0.8, runMs: RUN_MS.disk, label: 'r4' });
-      await sleep(faultMs * 0.2);
-      const acknowledgedBefore = tracker.acked.size;
+      // A backlog first (half the jobs, as fast as they are taken), so that the in-process workers
+      // claim, run, store outputs and settle all through the time the disk is full.
+      const backlog = Math.ceil(JOBS / 2);
+      await submitSpread(tracker, { count: backlog, concurrency: 8, spreadMs: 0, runMs: RUN_MS.disk, label: 'r4' });
       const filled = disk.fill();
       const freeWhenFull = disk.freeBytes();
-      await sleep(fullMs);
-      const acknowledgedWhileFull = tracker.acked.size - acknowledgedBefore;
+      const fullAt = Date.now();
+      const pendingWhenFull = tracker.pending().length;
+      // Submits keep coming while the disk is full (a quarter of the jobs) and after space returns (the rest).
+      const during = Math.ceil(JOBS / 4);
+      await submitSpread(tracker, { count: during, concurrency: 2, spreadMs: fullMs, runMs: RUN_MS.disk, label: 'r4' });
+      await sleep(Math.max(0, fullAt + fullMs - Date.now()));
+      const acknowledgedWhileFull = tracker.acked.size - backlog;
+      const startedWhileFull = countEvents(eventsFile, 'start', fullAt);
+      const doneWhileFull = countEvents(eventsFile, 'done', fullAt);
       disk.free();
-      await submitting;
+      const freedAt = Date.now();
+      await submitSpread(tracker, { count: Math.max(0, JOBS - backlog - during), concurrency: 2, spreadMs: 2_000, runMs: RUN_MS.disk, label: 'r4' });
       return await settle({
         row: 4, scenario: 'full disk (ENOSPC) while jobs run, then space returns', backend: 'SQLite',
         faults: `tmpfs 32 MB filled (+${Math.round(filled / 1024 / 1024)} MB, ${freeWhenFull} B free) for ${fullMs / 1000} s`,
-        tracker, eventsFile, faultEndedAt: Date.now(), parallel: 2, runMs: RUN_MS.disk, roles: [serve.role], readRows: sqliteRows(install),
-        notes: [`${acknowledgedWhileFull} submits acknowledged while the disk was full`, `fault window ${Math.round((Date.now() - t0) / 1000)} s`],
+        tracker, eventsFile, faultEndedAt: freedAt, parallel: 2, runMs: RUN_MS.disk, roles: [serve.role], readRows: sqliteRows(install),
+        notes: [
+          `${backlog} submitted as a backlog before the fill (${pendingWhenFull} not yet terminal when the disk became full, ${Math.round((fullAt - t0) / 100) / 10} s in)`,
+          `while full: ${acknowledgedWhileFull}/${during} submits acknowledged, ${startedWhileFull} engine runs started, ${doneWhileFull} returned`,
+        ],
       });
     } finally {
       disk.unmount();

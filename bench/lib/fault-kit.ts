@@ -218,7 +218,7 @@ export class Tracker {
         this.onAck?.(id);
         return id;
       }
-      this.refuse(`HTTP ${res.status}${res.json?.error?.type ? ` ${res.json.error.type}` : ''}`);
+      this.refuse(`HTTP ${res.status}${res.json?.error_code ? ` ${String(res.json.error_code)}` : ''}`);
     } catch (error) {
       this.refuse((error as Error).name === 'TimeoutError' ? 'timeout' : 'connection error');
     }
