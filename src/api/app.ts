@@ -11,7 +11,9 @@ import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { JobService } from '../jobs/job-service.ts';
 import { installAuth } from './auth.ts';
-import { installErrorHandlers } from './error-handler.ts';
+import { clientErrorHandler } from './client-errors.ts';
+import { installContentDecoding } from './content-encoding.ts';
+import { installErrorHandlers, notFoundRoute, sendApiError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -20,8 +22,15 @@ import { requestRoutes } from './routes/requests.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
 import { errorEnvelopeSchema } from './schemas.ts';
+import { literalizeBadEscapes } from './url-escapes.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Longer than any URL Node accepts (its 16 KiB header cap includes the request line): an id of
+ * any length reaches its route and is answered as the unknown id it is, not by the router.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,6 +44,14 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     // A line per request only at debug level: at thousands of polls a second it is noise.
     logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
     return503OnClosing: true,
+    clientErrorHandler: clientErrorHandler(ctx.log.child({ component: 'api' }) as FastifyBaseLogger),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    rewriteUrl: (req) => literalizeBadEscapes(req.url ?? '/'),
+    // What the router itself refuses is answered like a path it does not know.
+    frameworkErrors: (error, request, reply) => {
+      request.log.info({ err: { code: error.code, message: error.message } }, 'router refused the URL');
+      sendApiError(request, reply, notFoundRoute(request));
+    },
   });
   // Callback style, not async: no promise per response on the hottest path.
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -43,6 +60,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   });
   app.addSchema(errorEnvelopeSchema);
   installJsonParser(app);
+  installContentDecoding(app);
   installErrorHandlers(app);
 
   const jobs = new JobService(ctx);

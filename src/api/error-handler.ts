@@ -1,10 +1,11 @@
 /**
  * Every error leaves the server in the one envelope of SPEC §2. Framework errors (body too large,
- * malformed JSON, wrong content type) are mapped onto the catalogue; anything unexpected is
+ * malformed JSON, wrong content type, a body that ends early) are mapped onto the catalogue; a
+ * client's mistake is never a 500 and never a stack trace at error level. Anything unexpected is
  * logged with its stack and answered as 500001 without internals.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError, ERROR_CATALOG } from '../errors.ts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors.ts';
 
 function toApiError(error: FastifyError): ApiError {
   if (error instanceof ApiError) return error;
@@ -23,16 +24,29 @@ function toApiError(error: FastifyError): ApiError {
     const msg = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Content-Type must be application/json' : error.message;
     return new ApiError('invalid_input', `The request body could not be read: ${msg}`, { detail: [{ loc: ['body'], msg, type: 'json_invalid' }] });
   }
+  // Any other 4xx a framework part raises (a body cut short, a plugin refusing a request) is
+  // still the client's: the catalogue's "malformed request", never an internal error.
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError('invalid_input', `The request could not be read: ${error.message}`, { detail: [{ loc: ['request'], msg: error.message, type: 'request_invalid' }] });
+  }
   return new ApiError('internal', 'Internal server error. The request was not accepted; it is safe to retry.');
+}
+
+/** Sends an ApiError; `x-request-id` is set here too, for replies made before any hook runs. */
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, apiError: ApiError): void {
+  void reply.code(apiError.status).headers(apiError.headers).header('x-request-id', request.id).send(apiError.toEnvelope());
+}
+
+export function notFoundRoute(request: FastifyRequest): ApiError {
+  return new ApiError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.kind === 'internal') request.log.error({ err: error }, 'unhandled error');
-    void reply.code(apiError.status).headers(apiError.headers).send(apiError.toEnvelope());
+    else if (!(error instanceof ApiError)) request.log.info({ err: { code: error.code, message: error.message } }, 'malformed request');
+    sendApiError(request, reply, apiError);
   });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(ERROR_CATALOG.not_found.status).send(new ApiError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`).toEnvelope());
-  });
+  app.setNotFoundHandler((request, reply) => sendApiError(request, reply, notFoundRoute(request)));
 }

@@ -1,15 +1,26 @@
 /**
  * Output downloads from the local blob store, with ranges, ETags and content types from
  * @fastify/static. No key is asked for: the URL carries a 128-bit random token, like a CDN link.
+ * Whatever the static server refuses (`..` or `%2e%2e` segments, `//`, dotfiles, a folder, a
+ * `.partial` file, anything outside outputs/) is answered as the unknown file it is: 404001.
  */
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { mkdirSync } from 'node:fs';
 import { LOCAL_BLOB_ROUTE, type LocalBlobStore } from '../../blobs/local/local-blob-store.ts';
+import { ApiError } from '../../errors.ts';
 
 export function blobRoutes(blobs: LocalBlobStore) {
   return async function register(app: FastifyInstance): Promise<void> {
     mkdirSync(blobs.root, { recursive: true });
+    // Scoped to this plugin: @fastify/static answers a forbidden path with a 403 error, which
+    // the app-wide handler would otherwise treat as unexpected.
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.statusCode === undefined || error.statusCode >= 500) throw error;
+      request.log.info({ err: { code: error.code, message: error.message } }, 'blob path refused');
+      const notFound = new ApiError('not_found', 'No such output file.');
+      void reply.code(notFound.status).send(notFound.toEnvelope());
+    });
     await app.register(fastifyStatic, {
       root: blobs.root,
       prefix: LOCAL_BLOB_ROUTE,

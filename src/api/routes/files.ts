@@ -9,6 +9,7 @@ import type { Context } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { InputError } from '../../inputs/errors.ts';
 import { ownerOf } from '../auth.ts';
+import { receiveOneFile } from '../multipart-upload.ts';
 import { errorResponses } from '../schemas.ts';
 
 export const uploadResponseSchema = {
@@ -33,18 +34,16 @@ export function fileRoutes(ctx: Context) {
       if (!request.isMultipart()) {
         throw new ApiError('invalid_input', 'Send the file as multipart/form-data with one file part.', { detail: [{ loc: ['body', 'file'], msg: 'expected multipart/form-data', type: 'missing' }] });
       }
-      const part = await request.file();
-      if (!part) throw new ApiError('invalid_input', 'The upload has no file part.', { detail: [{ loc: ['body', 'file'], msg: 'field required', type: 'missing' }] });
-      let record;
-      try {
-        record = await uploads.saveStream(ownerOf(request), part.file, () => part.file.truncated);
-      } catch (error) {
-        if (error instanceof InputError) {
+      const owner = ownerOf(request);
+      const record = await receiveOneFile(request, async (file, fieldname, truncated) => {
+        try {
+          return await uploads.saveStream(owner, file, truncated);
+        } catch (error) {
+          if (!(error instanceof InputError)) throw error;
           if (error.reason === 'too_large') throw new ApiError('body_too_large', `The file is too large: ${error.message}.`);
-          throw new ApiError('invalid_input', `The upload was refused: ${error.message}.`, { detail: [{ loc: ['body', part.fieldname], msg: error.message, type: `file_${error.reason}` }] });
+          throw new ApiError('invalid_input', `The upload was refused: ${error.message}.`, { detail: [{ loc: ['body', fieldname], msg: error.message, type: `file_${error.reason}` }] });
         }
-        throw error;
-      }
+      });
       return {
         file_id: record.id,
         url: uploads.urlFor(record.id),
