@@ -4,6 +4,7 @@
  * the HTTP server and workers (about a second per start).
  */
 import { ConfigError, loadConfig } from '../config.ts';
+import { StartupError } from '../config-error.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `modelgate: a self-hosted, RunComfy-compatible model API
@@ -58,7 +59,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Errors the user can act on are shown as their message; anything else with its stack.
-    const expected = error instanceof ConfigError || error instanceof UsageError || (error instanceof Error && error.name === 'ModelGateConnectionError');
+    const expected = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError || (error instanceof Error && error.name === 'ModelGateConnectionError');
     if (expected) process.stderr.write(`modelgate: ${(error as Error).message}\n`);
     else process.stderr.write(`modelgate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = error instanceof UsageError ? 2 : 1;

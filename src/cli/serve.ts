@@ -1,29 +1,36 @@
 /**
  * `modelgate serve` (API plus in-process workers) and `modelgate worker` (workers only). Both
- * run the lease sweeper and shut down gracefully on SIGINT/SIGTERM: stop taking work, let running
+ * run the housekeeping (lease sweeper, upload janitor, orphan reaper) and shut down gracefully on SIGINT/SIGTERM: stop taking work, let running
  * jobs finish within the grace period, release the rest to the queue. A second signal exits now.
  */
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
+import { StartupError } from '../config-error.ts';
 import { type Context, createContext } from '../context.ts';
-import { startJanitor } from '../worker/janitor.ts';
+import { ensureDataDir } from '../data-dir.ts';
+import { JANITOR_INTERVAL_MS, startJanitor } from '../worker/janitor.ts';
+import { startOrphanReaper } from '../worker/orphan-reaper.ts';
 import { startSweeper } from '../worker/sweeper.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
 
-/** On the very first start there is no key yet: make one and show it, once. */
+/**
+ * On the very first start there is no key yet: make one and show it, once. It goes to stderr,
+ * the terminal's side: stdout carries the JSON log lines, which log shippers collect.
+ */
 async function ensureFirstKey(ctx: Context): Promise<void> {
   if ((await ctx.store.listApiKeys()).length > 0) return;
   const { key } = await createApiKey(ctx.store, 'default');
-  process.stdout.write(
+  process.stderr.write(
     `\nCreated the first API key. It is shown only this once; keep it somewhere safe:\n\n  MODELGATE_API_KEY=${key}\n\n` +
       `More keys: modelgate keys create --name NAME. List or revoke: modelgate keys list | revoke ID.\n\n`,
   );
 }
 
 /**
- * What a process must release on shutdown, newest first (the API closes before the workers it
- * feeds, the workers before the store they write to). The signal handlers are installed before
+ * What a process must release on shutdown, newest first (the API starts answering 503 before the
+ * workers stop, the workers stop before the socket closes, the store closes last). The signal handlers are installed before
  * anything is started, so a signal at any moment of start-up still shuts down in order.
  */
 class Releasers {
@@ -58,38 +65,87 @@ function onSignals(releasers: Releasers): void {
   process.on('SIGTERM', handler);
 }
 
+/** Why a listen failed, in words an operator can act on. */
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'another process is already listening there',
+  EACCES: 'this user may not listen on that port',
+  EADDRNOTAVAIL: 'that address is not one of this machine\'s',
+  ENOTFOUND: 'that host name does not resolve',
+};
+
+async function listen(app: FastifyInstance, config: Config): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const reason = LISTEN_REASONS[code] ?? (error as Error).message;
+    throw new StartupError(`cannot listen on ${config.host}:${config.port} (${code}, ${reason}); set PORT (or HOST) to a free address`);
+  }
+}
+
+/** Sweeper, janitor and orphan reaper: the housekeeping every serve and worker process does. */
+function startHousekeeping(ctx: Context): () => void {
+  const stops = [startSweeper(ctx), startJanitor(ctx), startOrphanReaper(ctx, { workIntervalMs: ctx.config.sweepIntervalMs, outputIntervalMs: JANITOR_INTERVAL_MS })];
+  return () => stops.forEach((stop) => stop());
+}
+
+/**
+ * Runs a start-up; if it fails, releases whatever it had opened before the error reaches main
+ * (which prints it), so a failed start exits instead of lingering half started.
+ */
+async function startOrRelease(releasers: Releasers, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    await releasers.releaseAll();
+    throw error;
+  }
+}
+
+/**
+ * The socket is taken before any worker starts: a process that cannot serve (busy port, bad
+ * data folder) exits before it has claimed a single job. On a signal the releasers run newest
+ * first: the API starts answering 503, the workers get their grace, and only then does the
+ * socket close.
+ */
 export async function serve(config: Config): Promise<void> {
   const releasers = new Releasers();
   onSignals(releasers);
-  const ctx = await createContext(config);
-  releasers.add(() => ctx.close());
-  await ensureFirstKey(ctx);
-  const pool = config.workers > 0 ? new WorkerPool(ctx, { concurrency: config.workers, shutdownGraceMs: config.shutdownGraceMs }) : undefined;
-  releasers.add(startSweeper(ctx));
-  releasers.add(startJanitor(ctx));
-  if (pool) {
-    pool.start();
-    releasers.add(() => pool.stop());
-  }
-  const app = await buildApp(ctx);
-  releasers.add(() => app.close());
-  await app.listen({ host: config.host, port: config.port });
-  for (const engine of ctx.engines.describe()) {
-    ctx.log[engine.available ? 'info' : 'warn']({ engine: engine.name, available: engine.available, reason: engine.reason }, 'engine');
-  }
-  process.stdout.write(`ModelGate is serving ${ctx.catalog.models.length} models at ${config.publicUrl} (workers: ${config.workers}, data: ${config.dataDir})\n`);
+  await startOrRelease(releasers, async () => {
+    ensureDataDir(config.dataDir);
+    const ctx = await createContext(config);
+    releasers.add(() => ctx.close());
+    const draining = new AbortController();
+    const app = await buildApp(ctx, { draining: draining.signal });
+    releasers.add(() => app.close());
+    await listen(app, config);
+    await ensureFirstKey(ctx);
+    releasers.add(startHousekeeping(ctx));
+    if (config.workers > 0) {
+      const pool = new WorkerPool(ctx, { concurrency: config.workers, shutdownGraceMs: config.shutdownGraceMs });
+      pool.start();
+      releasers.add(() => pool.stop());
+    }
+    releasers.add(() => draining.abort());
+    for (const engine of ctx.engines.describe()) {
+      ctx.log[engine.available ? 'info' : 'warn']({ engine: engine.name, available: engine.available, reason: engine.reason }, 'engine');
+    }
+    process.stderr.write(`ModelGate is serving ${ctx.catalog.models.length} models at ${config.publicUrl} (workers: ${config.workers}, data: ${config.dataDir})\n`);
+  });
 }
 
 export async function worker(config: Config): Promise<void> {
   const releasers = new Releasers();
   onSignals(releasers);
-  const ctx = await createContext(config);
-  releasers.add(() => ctx.close());
-  const concurrency = Math.max(1, config.workers);
-  const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: config.shutdownGraceMs });
-  releasers.add(startSweeper(ctx));
-  releasers.add(startJanitor(ctx));
-  pool.start();
-  releasers.add(() => pool.stop());
-  ctx.log.info({ worker: pool.id, concurrency }, 'worker started');
+  await startOrRelease(releasers, async () => {
+    ensureDataDir(config.dataDir);
+    const ctx = await createContext(config);
+    releasers.add(() => ctx.close());
+    const concurrency = Math.max(1, config.workers);
+    const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: config.shutdownGraceMs });
+    releasers.add(startHousekeeping(ctx));
+    pool.start();
+    releasers.add(() => pool.stop());
+    ctx.log.info({ worker: pool.id, concurrency }, 'worker started');
+  });
 }

@@ -45,7 +45,7 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
 
   test('the first start of a fresh install prints one API key, once', () => {
     assert.match(key ?? '', /^mg_[0-9A-Za-z]{43}$/, server.describe());
-    assert.equal(server.stdout.match(/MODELGATE_API_KEY=/g)?.length, 1);
+    assert.equal(server.stderr.match(/MODELGATE_API_KEY=/g)?.length, 1);
     assert.equal(server.url, `http://127.0.0.1:${server.port}`);
   });
 
@@ -197,8 +197,8 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
 
     server = await procs.serve(install, { MODELGATE_WORKERS: '0' }, 'serve (workers 0)');
     assert.equal(server.apiKey, undefined);
-    assert.ok(!server.stdout.includes('MODELGATE_API_KEY'), server.stdout);
-    assert.match(server.stdout, /workers: 0/);
+    assert.ok(!(server.stdout + server.stderr).includes('MODELGATE_API_KEY'), server.describe());
+    assert.match(server.stderr, /workers: 0/);
     client = api(server.url, key);
 
     const ids: string[] = [];

@@ -32,6 +32,6 @@ test('serve exits non-zero with a message naming the bad setting', async () => {
     assert.match(run.stderr, /^modelgate: invalid configuration: /);
     assert.match(run.stderr, message);
     assert.equal(run.stderr.trim().split('\n').length, 1, `one line, no stack trace: ${run.stderr}`);
-    assert.ok(!run.stdout.includes('ModelGate is serving'));
+    assert.ok(!(run.stdout + run.stderr).includes('ModelGate is serving'));
   });
 });

@@ -134,7 +134,7 @@ export class Child {
 export interface Server extends Child {
   url: string;
   port: number;
-  /** The key printed on the first start of an install, if this start printed one. */
+  /** The key printed (on stderr) on the first start of an install, if this start printed one. */
   apiKey: string | undefined;
 }
 
@@ -245,7 +245,7 @@ export class Processes {
         const server = child as Server;
         server.url = url!;
         server.port = port;
-        server.apiKey = KEY_LINE.exec(child.stdout)?.[1];
+        server.apiKey = KEY_LINE.exec(child.stderr)?.[1];
         return server;
       } catch (error) {
         if (tries < 2 && !env.PORT && /EADDRINUSE/.test(child.stdout + child.stderr)) continue;
