@@ -11,6 +11,7 @@ import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { JobService } from '../jobs/job-service.ts';
 import { installAuth } from './auth.ts';
+import { installDraining } from './draining.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { installContentDecoding } from './content-encoding.ts';
 import { installErrorHandlers, notFoundRoute, sendApiError } from './error-handler.ts';
@@ -32,7 +33,12 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 const MAX_PARAM_LENGTH = 16 * 1024;
 
-export async function buildApp(ctx: Context): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Aborted when the process starts shutting down: from then on every request gets 503 (api/draining.ts). */
+  draining?: AbortSignal;
+}
+
+export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -53,6 +59,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
       sendApiError(request, reply, notFoundRoute(request));
     },
   });
+  if (options.draining) installDraining(app, options.draining, Math.max(1, Math.ceil(ctx.config.shutdownGraceMs / 1000)));
   // Callback style, not async: no promise per response on the hottest path.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
