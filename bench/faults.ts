@@ -145,6 +145,7 @@ function count(result: RowResult, tracker: Tracker, finals: Map<string, FinalAns
   const dup = { twoJobs: 0, changed: 0, sameAttempt: 0, afterTerminal: 0 };
   const unreachable: string[] = [];
   let phantom = 0;
+  const examples: string[] = [];
 
   // Rows per submit tag (the prompt is "sleep=MS <tag>").
   const rowsPerTag = new Map<string, number>();
@@ -181,7 +182,10 @@ function count(result: RowResult, tracker: Tracker, finals: Map<string, FinalAns
     const runs = events.get(id) ?? [];
     const starts = runs.filter((e) => e.kind === 'start');
     const attempts = starts.map((e) => e.attempt);
-    if (new Set(attempts).size !== attempts.length) dup.sameAttempt++;
+    if (new Set(attempts).size !== attempts.length) {
+      dup.sameAttempt++;
+      if (examples.length < 3) examples.push(`${id} ran attempts [${attempts.join(',')}] (${runs.filter((e) => e.kind === 'done').length} returned), final ${final.status ?? final.http}`);
+    }
     if (first && starts.some((e) => e.at > first.at)) dup.afterTerminal++;
     if (starts.length > 1) {
       result.reruns.jobs++;
@@ -209,7 +213,7 @@ function count(result: RowResult, tracker: Tracker, finals: Map<string, FinalAns
   result.duplicated = duplicatedIds.size;
   if (result.duplicated > 0) {
     result.notes.push(`duplicated: ${dup.twoJobs} submits made two job rows, ${dup.changed} results changed after first seen terminal, ` +
-      `${dup.sameAttempt} jobs ran the same attempt number twice, ${dup.afterTerminal} jobs ran again after being seen terminal`);
+      `${dup.sameAttempt} jobs ran the same attempt number twice, ${dup.afterTerminal} jobs ran again after being seen terminal${examples.length ? `; e.g. ${examples.join('; ')}` : ''}`);
   }
   if (phantom > 0) result.notes.push(`${phantom} succeeded jobs carry outputs of an attempt that never returned from the engine`);
   if (unreachable.length > 0) result.notes.push(`${unreachable.length} jobs could not be asked about at the end (server unreachable): counted stuck`);
