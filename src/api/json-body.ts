@@ -1,11 +1,10 @@
 /**
  * The JSON body parser: the text is pre-scanned for shapes that would make parsing, validation or
- * the error answer slow (json-scan.ts), then parsed with prototype-poisoning keys refused
- * (secure-json-parse). An empty body is read as "no body" rather than an error, because clients
- * often send `Content-Type: application/json` on a body-less POST (cancel).
+ * the error answer slow (json-scan.ts), then parsed with prototype-poisoning keys refused. An
+ * empty body is read as "no body" rather than an error, because clients often send
+ * `Content-Type: application/json` on a body-less POST (cancel).
  */
 import type { FastifyInstance } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { ApiError } from '../errors.ts';
 import { type JsonCeiling, scanJson } from './json-scan.ts';
 
@@ -25,6 +24,20 @@ export function ceilingError(ceiling: JsonCeiling, limit: number): ApiError {
   });
 }
 
+/**
+ * Refuses what secure-json-parse refused (`__proto__` keys; `constructor` keys holding a
+ * `prototype`), judged on the parsed keys, so escapes like `\u005f_proto__` are caught too. Its
+ * own check ran regular expressions over the whole text first: 50 ms for a 13 MiB string, where
+ * this costs a call per member (at most MAX_JSON_MEMBERS).
+ */
+function refusePoisonKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new SyntaxError('Object contains forbidden prototype property');
+  if (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype')) {
+    throw new SyntaxError('Object contains forbidden prototype property');
+  }
+  return value;
+}
+
 export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/i, { parseAs: 'string' }, (_request, body, done) => {
@@ -33,7 +46,7 @@ export function installJsonParser(app: FastifyInstance): void {
     const verdict = scanJson(text);
     if (!verdict.ok) return done(ceilingError(verdict.ceiling, verdict.limit), undefined);
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      done(null, JSON.parse(text, refusePoisonKeys));
     } catch (error) {
       const parseError = error as Error & { statusCode?: number };
       parseError.statusCode = 400;

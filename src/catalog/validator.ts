@@ -84,9 +84,27 @@ function oneErrorPerField(errors: ErrorObject[]): ErrorObject[] {
   });
 }
 
+/**
+ * The input with each string far over its field's maxLength replaced by a short one that is just
+ * over it: the verdict is the same, but Ajv counts characters one by one and structuredClone copies
+ * them, which took 100 ms for a 13 MiB prompt. Over twice the limit in UTF-16 units is over it in
+ * characters too, since a character takes at most two units.
+ */
+function withStandIns(input: Record<string, unknown>, maxLengths: ReadonlyArray<[string, number]>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const [field, max] of maxLengths) {
+    const value = Object.hasOwn(input, field) ? input[field] : undefined;
+    if (typeof value === 'string' && value.length > 2 * max) (copy ??= { ...input })[field] = 'x'.repeat(max + 1);
+  }
+  return copy ?? input;
+}
+
 export function compileInputValidator(ajv: Ajv, schema: JsonSchema): InputValidator {
   const validate: ValidateFunction = ajv.compile(schema);
   const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+  const maxLengths = Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).flatMap(([field, property]): Array<[string, number]> =>
+    typeof property.maxLength === 'number' ? [[field, property.maxLength]] : [],
+  );
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return { ok: false, detail: [{ loc: ['body'], msg: 'the request body must be a JSON object', type: 'type' }] };
@@ -96,7 +114,7 @@ export function compileInputValidator(ajv: Ajv, schema: JsonSchema): InputValida
     // is checked here, on the input as sent.
     const missing = required.filter((field) => !Object.hasOwn(input, field));
     // Defaults are applied to a copy: the caller's object is never changed behind its back.
-    const value = structuredClone(input) as Record<string, unknown>;
+    const value = structuredClone(withStandIns(input as Record<string, unknown>, maxLengths));
     const valid = validate(value);
     if (valid && missing.length === 0) return { ok: true, value };
     const detail: ErrorDetail[] = missing.map((field) => ({ loc: ['body', field], msg: 'field required', type: 'missing' }));

@@ -71,6 +71,23 @@ describe('bounded bodies: every submit is answered quickly and briefly', () => {
     assert.match(body.error_message, /prompt/);
   });
 
+  test('a string far over its limit is reported with the input\'s other errors, and counted in characters', async () => {
+    const { status, body } = await answer(await submit(MODELS.dreamina, JSON.stringify({ prompt: 'p'.repeat(5_000_000), scale: 7 })));
+    assert.equal(status, 422);
+    assert.deepEqual(body.detail.map((d: { loc: unknown[]; type: string }) => [d.loc, d.type]), [[['body', 'prompt'], 'max_length'], [['body', 'scale'], 'less_than_equal']]);
+    // 800 characters of two UTF-16 units each (1,600 units) are within dreamina's 800.
+    assert.equal((await submit(MODELS.dreamina, JSON.stringify({ prompt: '😀'.repeat(800) }))).status, 200);
+    assert.equal((await submit(MODELS.dreamina, JSON.stringify({ prompt: '😀'.repeat(801) }))).status, 422);
+  });
+
+  test('prototype-poisoning keys are refused however they are spelt and wherever they sit', async () => {
+    for (const body of ['{"prompt":"x","\\u005f_proto__":{"a":1}}', '{"prompt":"x","style":{"constructor":{"prototype":{"a":1}}}}', '{"prompt":"x","style":[{"__proto__":{}}]}']) {
+      const { status, body: envelope } = await answer(await submit(MODELS.reframe, body));
+      assert.equal(status, 422, body);
+      assert.equal(envelope.detail[0].type, 'json_invalid', body);
+    }
+  });
+
   test('a free-form object is bounded by its length written as JSON', async () => {
     const image = dataUri(await makeImage(16, 16, 'png'));
     const ok = await submit(MODELS.reframe, JSON.stringify({ image, resolution: '1152:864 (4:3)', style: { name: 'ink' } }));
