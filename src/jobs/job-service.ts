@@ -26,9 +26,17 @@ export interface CancelResponse {
 
 type JobContext = Pick<Context, 'store' | 'catalog' | 'blobs' | 'config' | 'uploads'>;
 
+/**
+ * Ids we hand out are UUIDs; anything outside this shape cannot name a job and is answered
+ * without asking the store (PostgreSQL refuses a NUL in a text parameter: that was a 500).
+ */
+const PLAUSIBLE_ID = /^[\w.:-]{1,128}$/;
+
 function notFound(id: string): ApiError {
-  // The same words whether the id never existed or belongs to another key.
-  return new ApiError('not_found', `Request ${id} was not found.`);
+  // The same words whether the id never existed or belongs to another key; an id that a client
+  // made up is echoed only in part, so a 10,000-character id does not make a 10 kB answer.
+  const shown = PLAUSIBLE_ID.test(id) ? id : `${JSON.stringify(id.slice(0, 64)).slice(1, -1)}${id.length > 64 ? '…' : ''}`;
+  return new ApiError('not_found', `Request ${shown} was not found.`);
 }
 
 export class JobService {
@@ -61,6 +69,7 @@ export class JobService {
   }
 
   async get(ownerKeyId: string, id: string): Promise<JobRecord> {
+    if (!PLAUSIBLE_ID.test(id)) throw notFound(id);
     const job = await this.ctx.store.getJob(id, ownerKeyId);
     if (!job) throw notFound(id);
     return job;
@@ -75,6 +84,7 @@ export class JobService {
   }
 
   async cancel(ownerKeyId: string, id: string): Promise<CancelResponse> {
+    if (!PLAUSIBLE_ID.test(id)) throw notFound(id);
     const outcome = await this.ctx.store.cancelJob(id, ownerKeyId, Date.now());
     if (outcome === 'not_found') throw notFound(id);
     const job = await this.get(ownerKeyId, id);

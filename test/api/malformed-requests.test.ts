@@ -205,11 +205,21 @@ describe('malformed requests, on every route', () => {
     }
   });
 
-  test('malformed request ids get exactly the unknown-id answer, after the key check', async () => {
-    for (const id of ['%ff', '%c3%28', 'a%', 'a'.repeat(10_000), '%00']) {
-      const answer = await send('GET', `/v1/requests/${id}/status`, h.auth);
-      assert.equal(answer.status, 404, id);
-      assert.deepEqual(JSON.parse(answer.text), { error_code: 404001, error_message: `Request ${safeDecode(id)} was not found.` });
+  test('malformed request ids get the unknown-id answer, after the key check, echoing at most 64 characters of the id', async () => {
+    const expected: Array<[string, string]> = [
+      ['%ff', 'Request %ff was not found.'],
+      ['%c3%28', 'Request %c3%28 was not found.'],
+      ['a%', 'Request a% was not found.'],
+      ['a'.repeat(10_000), `Request ${'a'.repeat(64)}… was not found.`],
+      ['%00', 'Request \\u0000 was not found.'],
+      ['not-a-uuid', 'Request not-a-uuid was not found.'],
+    ];
+    for (const [id, message] of expected) {
+      for (const [method, route] of [['GET', 'status'], ['GET', 'result'], ['POST', 'cancel']] as const) {
+        const answer = await send(method, `/v1/requests/${id}/${route}`, h.auth);
+        assert.equal(answer.status, 404, `${route} ${id}`);
+        assert.deepEqual(JSON.parse(answer.text), { error_code: 404001, error_message: message });
+      }
       assert.equal((await send('GET', `/v1/requests/${id}/status`)).status, 401, `${id} without a key`);
     }
   });

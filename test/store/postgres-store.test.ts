@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, afterEach, describe, test } from 'node:test';
 import { Client } from 'pg';
+import { ApiError } from '../../src/errors.ts';
+import { JobService } from '../../src/jobs/job-service.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { defineStoreSuite } from './store-suite.ts';
 import { newJob, nextWakeUp, OWNER, T0, withTimeout } from './suite/support.ts';
@@ -58,6 +60,15 @@ if (reachable !== true) {
 
     test('capabilities: wake-ups cross processes', async () => {
       assert.equal((await open('caps')).capabilities.crossProcessWakeups, true);
+    });
+
+    test('a request id PostgreSQL cannot take as text (a NUL) is an unknown id, not a 500', async () => {
+      const store = await open('nul_id');
+      await assert.rejects(store.getJob('a\u0000b', OWNER), 'the store itself refuses a NUL: JobService must not ask it');
+      const jobs = new JobService({ store } as unknown as ConstructorParameters<typeof JobService>[0]);
+      for (const ask of [() => jobs.status(OWNER, 'a\u0000b'), () => jobs.cancel(OWNER, 'a\u0000b')]) {
+        await assert.rejects(ask(), (error: unknown) => error instanceof ApiError && error.kind === 'not_found');
+      }
     });
 
     test('LISTEN/NOTIFY: another instance is woken after an insert commits, a sweep requeue and a release', async () => {
