@@ -4,7 +4,11 @@
  * several times a second; an operator needs to see that it is happening and how often, not
  * thousands of lines that push everything else out of the log (and fill the disk further).
  */
-import type { Logger } from 'pino';
+/** The two levels it writes at; pino's and Fastify's loggers both fit. */
+interface LevelLogger {
+  error(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
 
 const WINDOW_MS = 30_000;
 
@@ -17,7 +21,7 @@ export class ThrottledLog {
   private readonly windows = new Map<string, Window>();
 
   constructor(
-    private readonly log: Logger,
+    private readonly log: LevelLogger,
     private readonly windowMs: number = WINDOW_MS,
     private readonly now: () => number = Date.now,
   ) {}

@@ -6,9 +6,19 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { isStoreUnreachable } from '../store/storage-fault.ts';
+import { ThrottledLog } from '../throttled-log.ts';
+
+/** What a client is told to wait when the store fails: long enough for a restart, short enough to notice it is back. */
+const STORAGE_RETRY_AFTER_S = 5;
 
 function toApiError(error: FastifyError): ApiError {
   if (error instanceof ApiError) return error;
+  if (isStoreUnreachable(error)) {
+    return new ApiError('storage_unavailable', `The server's storage is failing (a full disk or the database unreachable), so nothing was saved; retry in ${STORAGE_RETRY_AFTER_S} s.`, {
+      headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
+    });
+  }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) {
     return new ApiError('body_too_large', 'The request body is larger than this server accepts.');
   }
@@ -42,9 +52,12 @@ export function notFoundRoute(request: FastifyRequest): ApiError {
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
+  // A full disk fails every submit: one line per 30 s says so, with the count, not one per request.
+  const storageFaults = new ThrottledLog(app.log);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.kind === 'internal') request.log.error({ err: error }, 'unhandled error');
+    else if (apiError.kind === 'storage_unavailable') storageFaults.write('error', 'storage', { err: error, reqId: request.id }, 'storage failed; requests answered 503002');
     else if (!(error instanceof ApiError)) request.log.info({ err: { code: error.code, message: error.message } }, 'malformed request');
     sendApiError(request, reply, apiError);
   });

@@ -52,3 +52,17 @@ export function isStorageFault(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * For a caller whose only connection is the database (the API process: it fetches no inputs and
+ * calls no engine), a refused or dropped connection is the database going away. node-postgres
+ * reports a dropped connection in words, without a code.
+ */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const PG_CONNECTION_WORDS = /^Connection terminated|timeout exceeded when trying to connect/;
+
+export function isStoreUnreachable(error: unknown): boolean {
+  if (isStorageFault(error)) return true;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && CONNECTION_CODES.has(code)) || (typeof message === 'string' && PG_CONNECTION_WORDS.test(message));
+}

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
 import { after, test } from 'node:test';
+import { buildApp } from '../../src/api/app.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createContext } from '../../src/context.ts';
 import { JobService } from '../../src/jobs/job-service.ts';
@@ -54,8 +55,10 @@ for (const walRoom of [true, false]) {
   const ctx = await createContext(config, { log: createLogger('warn', sink), engines: { builtin: engine, onnx: engine } });
   const stopSweeper = startSweeper(ctx);
   const pool = new WorkerPool(ctx, { concurrency: 2, shutdownGraceMs: 100 });
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    const { record } = await createApiKey(ctx.store, 'full-disk');
+    const { key, record } = await createApiKey(ctx.store, 'full-disk');
+    app = await buildApp(ctx);
     const jobs = new JobService(ctx);
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i++) ids.push((await jobs.submit(record.id, MODEL_IDS.dreamina, { prompt: `sleep=400 job ${i}` })).request_id);
@@ -67,10 +70,13 @@ for (const walRoom of [true, false]) {
     t.diagnostic(`filled ${filled} bytes; disk full for ${FULL_FOR_MS} ms`);
     // A submit during the outage is either saved (and then must complete) or refused: never
     // acknowledged without its commit.
-    const during = await jobs.submit(record.id, MODEL_IDS.dreamina, { prompt: 'submitted while the disk is full' }).then((r) => r.request_id, (error: unknown) => error as Error);
-    if (typeof during === 'string') ids.push(during);
-    else if (walRoom) assert.fail(`the database had room, yet the submit failed: ${during.message}`);
-    if (!walRoom) assert.equal(typeof during, 'object', 'with no room anywhere, the submit is refused');
+    const during = await app.inject({ method: 'POST', url: `/v1/models/${MODEL_IDS.dreamina}`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: { prompt: 'submitted while the disk is full' } });
+    if (during.statusCode === 200) ids.push(during.json().request_id);
+    if (walRoom) assert.equal(during.statusCode, 200, `the database had room, yet the submit failed: ${during.body}`);
+    else {
+      assert.deepEqual([during.statusCode, during.json().error_code, during.headers['retry-after']], [503, 503002, '5'], 'with no room anywhere, the submit is refused as a storage fault');
+      assert.ok(!during.body.includes('SQLITE'), 'no internals in the answer');
+    }
     await new Promise((resolve) => setTimeout(resolve, FULL_FOR_MS));
     const duringOutage = await Promise.all(ids.map((id) => jobs.result(record.id, id)));
     assert.deepEqual(duringOutage.filter((r) => r.status === 'failed'), [], 'no job failed for good while the disk was full');
@@ -89,6 +95,7 @@ for (const walRoom of [true, false]) {
     assert.ok(errors.some((line) => /storage|claims pause|refuses writes/.test(line.msg)), 'the fault is logged');
     assert.ok(errors.length <= 20, `the log stays short while storage fails (${errors.length} lines)`);
   } finally {
+    await app?.close();
     await pool.stop();
     stopSweeper();
     await ctx.close();

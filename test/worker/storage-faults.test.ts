@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { EngineError } from '../../src/engines/engine.ts';
 import { createLogger } from '../../src/logger.ts';
-import { isStorageFault, StorageFaultError } from '../../src/store/storage-fault.ts';
+import { isStorageFault, isStoreUnreachable, StorageFaultError } from '../../src/store/storage-fault.ts';
 import { ThrottledLog } from '../../src/throttled-log.ts';
 import { Backoff, backoffDelay } from '../../src/worker/backoff.ts';
 
@@ -23,6 +23,14 @@ test('storage faults: disk, SQLite and PostgreSQL codes, through causes, and ffm
     new Error('the engine crashed'), coded('ENOENT'), coded('ECONNREFUSED'), coded('SQLITE_CONSTRAINT_UNIQUE'), coded('23505'), coded('22P02'),
     new EngineError('test_failure', 'asked to fail'), 'ENOSPC', undefined, null,
   ]) assert.equal(isStorageFault(other), false, String(other));
+});
+
+test('for the API, whose only connection is the database, a refused or dropped connection is the store unreachable too', () => {
+  for (const gone of [coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'), new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect'), coded('SQLITE_FULL')]) {
+    assert.equal(isStoreUnreachable(gone), true, gone.message);
+  }
+  assert.equal(isStorageFault(coded('ECONNREFUSED')), false, 'not in the worker, where an engine\'s server may refuse');
+  assert.equal(isStoreUnreachable(new TypeError('x is not a function')), false);
 });
 
 test('back-off doubles from the base per fault in a row, with ±20 % jitter, up to the cap; a success resets it', () => {
