@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { LocalBlobStore } from '../blobs/local/local-blob-store.ts';
 import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { JobService } from '../jobs/job-service.ts';
@@ -72,7 +71,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
 
   const jobs = new JobService(ctx);
   await app.register(systemRoutes(ctx));
-  if (ctx.blobs instanceof LocalBlobStore) await app.register(blobRoutes(ctx.blobs));
+  const blobFolder = ctx.blobs.capabilities.localFolder;
+  if (blobFolder !== undefined) await app.register(blobRoutes(blobFolder));
 
   await app.register(async (authed) => {
     installAuth(authed, ctx.store);

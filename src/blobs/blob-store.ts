@@ -7,7 +7,18 @@ import type { Readable } from 'node:stream';
 
 export type BlobSource = Buffer | Readable | { path: string };
 
+/** Differences between backends, read by the code that branches on them (never `instanceof`). */
+export interface BlobStoreCapabilities {
+  /**
+   * The folder that holds the blobs as files, where there is one (local disk): the API then serves
+   * outputs itself at /v1/blobs/, and the orphan reaper lists it. Undefined where blobs live
+   * elsewhere and URLs point there (object storage).
+   */
+  localFolder: string | undefined;
+}
+
 export interface BlobStore {
+  readonly capabilities: BlobStoreCapabilities;
   /** Stores a blob under a key, atomically: a reader sees the whole file or none of it. */
   put(key: string, source: BlobSource, contentType: string): Promise<{ size: number }>;
   /** The absolute URL a client can GET the blob from. */

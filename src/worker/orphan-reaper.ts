@@ -13,13 +13,13 @@
  * database (a misconfigured process must not wipe a shared blob folder). Removals are
  * idempotent, so any number of processes on one data folder, SQLite or PostgreSQL, agree.
  *
- * The listing is of the local disk layout (LocalBlobStore): the BlobStore seam has no list
- * operation, so another blob backend would need one before its outputs can be reaped.
+ * The listing is of the blob store's local folder (BlobStoreCapabilities.localFolder): the
+ * BlobStore seam has no list operation, so a backend without a local folder would need one
+ * before its outputs can be reaped.
  */
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LocalBlobStore } from '../blobs/local/local-blob-store.ts';
 import type { Context } from '../context.ts';
 import { type JobAttemptState, type Store, TERMINAL_STATES } from '../store/store.ts';
 
@@ -85,7 +85,8 @@ export async function reapOutputFolders(store: Store, blobsRoot: string): Promis
 
 export async function reapOrphans(ctx: Pick<Context, 'store' | 'blobs' | 'config'>, scope: 'work' | 'all'): Promise<ReapResult> {
   const work = await reapWorkFolders(ctx.store, ctx.config.dataDir);
-  const outputs = scope === 'all' && ctx.blobs instanceof LocalBlobStore ? await reapOutputFolders(ctx.store, ctx.blobs.root) : 0;
+  const folder = ctx.blobs.capabilities.localFolder;
+  const outputs = scope === 'all' && folder !== undefined ? await reapOutputFolders(ctx.store, folder) : 0;
   return { work, outputs };
 }
 

@@ -7,12 +7,13 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { mkdirSync } from 'node:fs';
-import { LOCAL_BLOB_ROUTE, type LocalBlobStore } from '../../blobs/local/local-blob-store.ts';
+import { LOCAL_BLOB_ROUTE } from '../../blobs/local/local-blob-store.ts';
 import { ApiError } from '../../errors.ts';
 
-export function blobRoutes(blobs: LocalBlobStore) {
+/** `folder`: the blob store's local folder (BlobStoreCapabilities.localFolder). */
+export function blobRoutes(folder: string) {
   return async function register(app: FastifyInstance): Promise<void> {
-    mkdirSync(blobs.root, { recursive: true });
+    mkdirSync(folder, { recursive: true });
     // Scoped to this plugin: @fastify/static answers a forbidden path with a 403 error, which
     // the app-wide handler would otherwise treat as unexpected.
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -22,7 +23,7 @@ export function blobRoutes(blobs: LocalBlobStore) {
       void reply.code(notFound.status).send(notFound.toEnvelope());
     });
     await app.register(fastifyStatic, {
-      root: blobs.root,
+      root: folder,
       prefix: LOCAL_BLOB_ROUTE,
       index: false,
       list: false,

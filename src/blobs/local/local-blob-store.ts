@@ -5,15 +5,19 @@ import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSafeKey, type BlobSource, type BlobStore } from '../blob-store.ts';
+import { assertSafeKey, type BlobSource, type BlobStore, type BlobStoreCapabilities } from '../blob-store.ts';
 
 export const LOCAL_BLOB_ROUTE = '/v1/blobs/';
 
 export class LocalBlobStore implements BlobStore {
+  readonly capabilities: BlobStoreCapabilities;
+
   constructor(
     readonly root: string,
     private readonly publicUrl: string,
-  ) {}
+  ) {
+    this.capabilities = { localFolder: root };
+  }
 
   async put(key: string, source: BlobSource, _contentType: string): Promise<{ size: number }> {
     assertSafeKey(key);
