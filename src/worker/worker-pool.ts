@@ -20,6 +20,13 @@ import { runAttempt } from './run-attempt.ts';
 /** What the storage check writes: room for an attempt's scratch files, roughly. */
 const PROBE_BYTES = 1024 * 1024;
 
+/**
+ * With wake-ups that cross processes (PostgreSQL's NOTIFY), every submit, requeue and release
+ * wakes idle slots, so polling is only a safety net (a job whose retry back-off ran out sends no
+ * notification): idle slots look this many poll intervals apart instead of every one.
+ */
+const NOTIFIED_POLL_FACTOR = 5;
+
 export interface WorkerPoolOptions {
   concurrency: number;
   /** How long stop() lets running jobs finish before aborting and releasing them. */
@@ -35,6 +42,8 @@ export class WorkerPool {
   private unsubscribe: (() => void) | undefined;
   private readonly storage: Backoff;
   private readonly faults: ThrottledLog;
+  /** How long an idle slot sleeps when nothing wakes it. */
+  private readonly idlePollMs: number;
 
   constructor(
     private readonly ctx: Context,
@@ -42,6 +51,7 @@ export class WorkerPool {
   ) {
     this.storage = new Backoff(ctx.config.faultBackoffMs);
     this.faults = new ThrottledLog(ctx.log.child({ component: 'worker', worker: this.id }));
+    this.idlePollMs = ctx.config.pollIntervalMs * (ctx.store.capabilities.crossProcessWakeups ? NOTIFIED_POLL_FACTOR : 1);
   }
 
   start(): void {
@@ -87,7 +97,7 @@ export class WorkerPool {
       }
       if (!job) {
         this.recovered();
-        await this.sleep(config.pollIntervalMs);
+        await this.sleep(this.idlePollMs);
         continue;
       }
       try {
