@@ -131,12 +131,13 @@ describe('reframe task', () => {
     assert.ok(redder > 0, 'the fill got redder');
   });
 
-  test('inputs: resolution parsed from the enum string, seed defaults from the request id, unknown speed → BALANCED', () => {
-    const a = parseReframeInput({ resolution: '832:1248 (2:3)' }, 'req_a');
+  test('inputs: resolution parsed from the enum string, seed derived from the model and input when none is sent, unknown speed → BALANCED', () => {
+    const model = 'ideogram/ideogram-v3/reframe';
+    const a = parseReframeInput({ resolution: '832:1248 (2:3)', image: 'https://x/a.png' }, model);
     assert.deepEqual([a.width, a.height, a.speed], [832, 1248, 'BALANCED']);
-    assert.equal(parseReframeInput({ resolution: '832:1248 (2:3)' }, 'req_a').seed, a.seed);
-    assert.notEqual(parseReframeInput({ resolution: '832:1248 (2:3)' }, 'req_b').seed, a.seed);
-    assert.equal(parseReframeInput({ resolution: '832:1248 (2:3)', seed: 0 }, 'req_a').seed, 0);
+    assert.equal(parseReframeInput({ image: 'https://x/a.png', resolution: '832:1248 (2:3)' }, model).seed, a.seed, 'same input, same seed');
+    assert.notEqual(parseReframeInput({ resolution: '832:1248 (2:3)', image: 'https://x/b.png' }, model).seed, a.seed, 'another image, another seed');
+    assert.equal(parseReframeInput({ resolution: '832:1248 (2:3)', seed: 0 }, model).seed, 0);
     assert.throws(() => parseReframeInput({ resolution: 'big' }, 'r'), /resolution/);
   });
 });

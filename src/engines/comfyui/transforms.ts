@@ -4,7 +4,7 @@
  * data that uses these; a new kind of transform is the only thing that needs code.
  */
 import type { ResolvedFile } from '../engine.ts';
-import { seedFor } from '../onnx/catalog-mapping.ts';
+import { derivedSeed } from '../seed.ts';
 
 export interface TransformContext {
   modelId: string;
@@ -64,7 +64,7 @@ export const TRANSFORMS: Readonly<Record<string, Transform>> = {
     produces: ['value'],
     apply({ value }, options, context) {
       if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return { value };
-      const seed = seedFor(context.modelId, { ...context.input, seed: undefined });
+      const seed = derivedSeed(context.modelId, { ...context.input, seed: undefined });
       const max = numberOption(options, 'max', 0xffffffff);
       return { value: seed % (max + 1) };
     },

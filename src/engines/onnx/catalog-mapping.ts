@@ -11,10 +11,10 @@
  *   `sequential_image_generation` "auto" + `max_images` N → N images: the same prompt, seeds s, s+1, …
  *   `output_format` png / jpeg; `optimize_prompt_options` "standard" (the only value) changes nothing
  *   guidance: the engine's default (the dreamina mapping at scale 0.5)
- * Seed: an integer `seed` in the input if there is one, otherwise derived from the input itself
- * (SHA-256 of the model id and the canonical input), so the same request gives the same bytes.
+ * Seed: jobSeed (../seed.ts), the input's own or one derived from the model and the input, so the
+ * same request gives the same bytes.
  */
-import { createHash } from 'node:crypto';
+import { jobSeed } from '../seed.ts';
 
 export const DREAMINA = 'bytedance/dreamina-4-0/text-to-image';
 export const SEEDREAM = 'bytedance/seedream-5/lite/text-to-image';
@@ -76,23 +76,10 @@ function parseSize(value: string, field: string): [number, number] {
   return [Number(match[1]), Number(match[2])];
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function seedFor(modelId: string, input: Record<string, unknown>): number {
-  if (typeof input.seed === 'number' && Number.isInteger(input.seed)) return input.seed >>> 0;
-  return createHash('sha256').update(`${modelId}\n${canonical(input)}`).digest().readUInt32BE(0);
-}
-
 /** Returns null for a model this mapping does not know. */
 export function planFor(modelId: string, input: Record<string, unknown>): Plan | null {
   const prompt = typeof input.prompt === 'string' ? input.prompt : '';
-  const seed = seedFor(modelId, input);
+  const seed = jobSeed(modelId, input);
   if (modelId === DREAMINA) {
     const [width, height] = parseSize(String(input['width×height'] ?? '2048x2048(1:1)'), 'width×height');
     const scale = typeof input.scale === 'number' ? Math.min(Math.max(input.scale, 0), 1) : 0.5;

@@ -4,8 +4,8 @@
  * explicit palette colours) and `style` (accepted, no effect here: there is no generative model
  * to steer).
  */
-import { createHash } from 'node:crypto';
 import { EngineError } from '../../engine.ts';
+import { jobSeed } from '../../seed.ts';
 import type { Effort } from './complete.ts';
 import { parseResolution } from './geometry.ts';
 
@@ -69,11 +69,6 @@ export function effortFor(speed: RenderingSpeed): Effort {
   }
 }
 
-/** A seed from the request id, so a job sent without one still repeats itself when retried. */
-function seedFromRequest(requestId: string): number {
-  return createHash('sha256').update(requestId).digest().readUInt32BE(0) & 0x7fffffff;
-}
-
 function parseHex(value: unknown): [number, number, number] | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^#?([0-9a-f]{6}|[0-9a-f]{3})$/i.exec(value.trim());
@@ -102,15 +97,15 @@ export function parsePalette(value: unknown): PaletteColor[] {
   return colors;
 }
 
-export function parseReframeInput(input: Record<string, unknown>, requestId: string): ReframeOptions {
+/** `modelId` and the input derive the seed of a job that sends none (../../seed.ts). */
+export function parseReframeInput(input: Record<string, unknown>, modelId: string): ReframeOptions {
   let size: { width: number; height: number };
   try {
     size = parseResolution(String(input.resolution ?? ''));
   } catch (error) {
     throw new EngineError('invalid_input', `resolution: ${(error as Error).message}`);
   }
-  const rawSeed = input.seed;
-  const seed = typeof rawSeed === 'number' && Number.isInteger(rawSeed) ? rawSeed : seedFromRequest(requestId);
+  const seed = jobSeed(modelId, input);
   const rawSpeed = input.rendering_speed;
   const speed: RenderingSpeed = rawSpeed === 'TURBO' || rawSpeed === 'QUALITY' ? rawSpeed : 'BALANCED';
   return { ...size, seed, speed, palette: parsePalette(input.color_palette) };

@@ -10,7 +10,7 @@ import { reframeImage } from './reframe.ts';
 export async function reframe(job: EngineJob, context: EngineRunContext): Promise<EngineOutput[]> {
   const image = job.files.image;
   if (!image) throw new EngineError('invalid_input', 'image: a source image is required');
-  const options = parseReframeInput(job.input, job.requestId);
+  const options = parseReframeInput(job.input, job.modelId);
   const started = Date.now();
   const result = await reframeImage(image.path, options, { signal: context.signal, progress: context.progress });
   context.log.info(

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { BuiltinTask } from '../builtin-engine.ts';
 import { EngineError } from '../../engine.ts';
-import { seedFromText } from './random.ts';
+import { jobSeed } from '../../seed.ts';
 import { renderVideo } from './render-video.ts';
 
 const RATIOS: Record<string, [number, number]> = { '1280:768': [1280, 768], '768:1280': [768, 1280] };
@@ -20,8 +20,7 @@ export const imageToVideo: BuiltinTask = async (job, context) => {
   if (!size) throw new EngineError('invalid_input', `ratio: must be one of ${Object.keys(RATIOS).join(', ')}`);
   const duration = Number(job.input.duration ?? 5);
   if (!DURATIONS.has(duration)) throw new EngineError('invalid_input', 'duration: must be 5 or 10');
-  // No seed: one derived from the request id, so a retried attempt repeats the same bytes.
-  const seed = Number.isInteger(job.input.seed) ? Number(job.input.seed) : seedFromText(job.requestId);
+  const seed = jobSeed(job.modelId, job.input);
 
   const outPath = join(context.workDir, 'image-to-video.mp4');
   const report = await renderVideo({

@@ -9,10 +9,3 @@ export function seededRandom(seed: number, stream = 0): () => number {
   const next = prng((Math.floor(seed) ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
   return () => next() / 4294967296;
 }
-
-/** A seed for jobs that give none: derived from the request id, so a retried job repeats itself. */
-export function seedFromText(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash >>> 0;
-}
