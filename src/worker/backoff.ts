@@ -6,6 +6,12 @@
  */
 export const BACKOFF_CAP_MS = 60_000;
 
+/**
+ * The cap for pausing claims and sweeps: short, since each retry there costs a probe write or one
+ * query, and once space returns a process should be back to work within seconds, not a minute.
+ */
+export const PAUSE_CAP_MS = 15_000;
+
 /** The wait after the `faults`-th fault in a row (1 = the first). */
 export function backoffDelay(faults: number, baseMs: number, capMs: number = BACKOFF_CAP_MS, random: () => number = Math.random): number {
   const exponential = Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(faults - 1, 30)));

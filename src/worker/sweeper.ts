@@ -5,14 +5,14 @@
  */
 import type { Context } from '../context.ts';
 import { ThrottledLog } from '../throttled-log.ts';
-import { Backoff } from './backoff.ts';
+import { Backoff, PAUSE_CAP_MS } from './backoff.ts';
 
 export function startSweeper(ctx: Pick<Context, 'store' | 'config' | 'log'>): () => void {
   const log = ctx.log.child({ component: 'sweeper' });
   const faults = new ThrottledLog(log);
   // While the store fails, sweeps are skipped for a growing back-off instead of failing every
   // interval; the first sweep that works ends it.
-  const backoff = new Backoff(ctx.config.faultBackoffMs);
+  const backoff = new Backoff(ctx.config.faultBackoffMs, PAUSE_CAP_MS);
   let running = false;
   const sweep = async () => {
     if (running || backoff.remaining(Date.now()) > 0) return;

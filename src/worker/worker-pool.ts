@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { ThrottledLog } from '../throttled-log.ts';
-import { Backoff } from './backoff.ts';
+import { Backoff, PAUSE_CAP_MS } from './backoff.ts';
 import { runAttempt } from './run-attempt.ts';
 
 /** What the storage check writes: room for an attempt's scratch files, roughly. */
@@ -49,7 +49,7 @@ export class WorkerPool {
     private readonly ctx: Context,
     private readonly options: WorkerPoolOptions,
   ) {
-    this.storage = new Backoff(ctx.config.faultBackoffMs);
+    this.storage = new Backoff(ctx.config.faultBackoffMs, PAUSE_CAP_MS);
     this.faults = new ThrottledLog(ctx.log.child({ component: 'worker', worker: this.id }));
     this.idlePollMs = ctx.config.pollIntervalMs * (ctx.store.capabilities.crossProcessWakeups ? NOTIFIED_POLL_FACTOR : 1);
   }
