@@ -10,6 +10,7 @@ import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { JobService } from '../jobs/job-service.ts';
 import { installAuth } from './auth.ts';
+import { installNonJsonBodies } from './bodiless-routes.ts';
 import { installDraining } from './draining.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { installContentDecoding } from './content-encoding.ts';
@@ -66,6 +67,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   });
   app.addSchema(errorEnvelopeSchema);
   installJsonParser(app);
+  installNonJsonBodies(app);
   installContentDecoding(app);
   installErrorHandlers(app);
 

@@ -2,10 +2,12 @@
  * The JSON body parser: the text is pre-scanned for shapes that would make parsing, validation or
  * the error answer slow (json-scan.ts), then parsed with prototype-poisoning keys refused. An
  * empty body is read as "no body" rather than an error, because clients often send
- * `Content-Type: application/json` on a body-less POST (cancel).
+ * `Content-Type: application/json` on a body-less POST (cancel). A route that takes no body
+ * (bodiless-routes.ts) gets none, whatever JSON, or broken JSON, was sent to it.
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { ignoresBody } from './bodiless-routes.ts';
 import { type JsonCeiling, scanJson } from './json-scan.ts';
 
 /** What each ceiling says to the client: the error message's words and the detail's type. */
@@ -40,9 +42,9 @@ function refusePoisonKeys(key: string, value: unknown): unknown {
 
 export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/i, { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/i, { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
+    if (text.trim() === '' || ignoresBody(request)) return done(null, undefined);
     const verdict = scanJson(text);
     if (!verdict.ok) return done(ceilingError(verdict.ceiling, verdict.limit), undefined);
     try {

@@ -15,7 +15,8 @@ export function requestRoutes(jobs: JobService) {
     app.get<ById>('/v1/requests/:request_id/result', { schema: { response: { 200: resultResponseSchema, ...errors } } }, (request) =>
       jobs.result(ownerOf(request), request.params.request_id),
     );
-    app.post<ById>('/v1/requests/:request_id/cancel', { schema: { response: { 200: cancelResponseSchema, ...errors } } }, (request) =>
+    // Clients send a cancel with all sorts of bodies (aiohttp: an empty octet-stream); none is read.
+    app.post<ById>('/v1/requests/:request_id/cancel', { config: { ignoresBody: true }, schema: { response: { 200: cancelResponseSchema, ...errors } } }, (request) =>
       jobs.cancel(ownerOf(request), request.params.request_id),
     );
   };
