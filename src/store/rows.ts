@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by every SQL backend, so they answer with identical records. */
-import type { ApiKeyRecord, ClaimedJob, FileRecord, JobAttemptState, JobOutputFile, JobRecord, JobState } from './store.ts';
+import type { ApiKeyRecord, ClaimedJob, FileRecord, JobAttemptState, JobOutputFile, JobRecord, JobState, JobUsage, NewJob, UsageGroup } from './store.ts';
 
 export interface JobRow {
   seq: number | string;
@@ -7,6 +7,8 @@ export interface JobRow {
   owner_key_id: string;
   model_id: string;
   input: string;
+  /** JSON array of names; NULL when none were ignored (and on jobs from before 0006). */
+  ignored_fields: string | null;
   state: string;
   attempt: number;
   max_attempts: number;
@@ -20,6 +22,9 @@ export interface JobRow {
   created_at: number | string;
   started_at: number | string | null;
   finished_at: number | string | null;
+  output_count: number | string;
+  output_ms: number | string;
+  cost_microusd: number | string;
   queue_position?: number | string | null;
 }
 
@@ -42,6 +47,7 @@ export function rowToJob(row: JobRow): JobRecord {
     ownerKeyId: row.owner_key_id,
     modelId: row.model_id,
     input: JSON.parse(row.input) as Record<string, unknown>,
+    ignoredFields: row.ignored_fields ? (JSON.parse(row.ignored_fields) as string[]) : [],
     state: row.state as JobState,
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
@@ -54,8 +60,42 @@ export function rowToJob(row: JobRow): JobRecord {
     createdAt: num(row.created_at),
     startedAt: numOrNull(row.started_at),
     finishedAt: numOrNull(row.finished_at),
+    usage: rowToUsage(row),
     queuePosition: row.state === 'queued' ? numOrNull(row.queue_position) : null,
   };
+}
+
+/** The usage columns as stored: whole milliseconds and millionths of a dollar, so sums are exact. */
+export interface UsageColumns {
+  output_count: number;
+  output_ms: number;
+  cost_microusd: number;
+}
+
+export function usageToColumns(usage: JobUsage): UsageColumns {
+  return { output_count: usage.outputs, output_ms: Math.round(usage.seconds * 1000), cost_microusd: Math.round(usage.costUsd * 1_000_000) };
+}
+
+function rowToUsage(row: { output_count: number | string; output_ms: number | string; cost_microusd: number | string }): JobUsage {
+  return { outputs: num(row.output_count), seconds: num(row.output_ms) / 1000, costUsd: num(row.cost_microusd) / 1_000_000 };
+}
+
+/** One row of a usage aggregate (PostgreSQL returns count and sum as strings). */
+export interface UsageRow {
+  grp: string | null;
+  jobs: number | string;
+  output_count: number | string;
+  output_ms: number | string;
+  cost_microusd: number | string;
+}
+
+export function rowToUsageGroup(row: UsageRow): UsageGroup {
+  return { key: row.grp, jobs: num(row.jobs), ...rowToUsage(row) };
+}
+
+/** The ignored_fields column of a new job: NULL for none, the common case. */
+export function ignoredFieldsColumn(job: NewJob): string | null {
+  return job.ignoredFields && job.ignoredFields.length > 0 ? JSON.stringify(job.ignoredFields) : null;
 }
 
 export function rowToJobAttemptState(row: Pick<JobRow, 'state' | 'attempt' | 'outputs'>): JobAttemptState {

@@ -27,12 +27,44 @@ export interface JobOutputFile {
   contentType: string;
 }
 
+/**
+ * What a settled job produced and what it cost at the price of the moment it settled, written by
+ * the same statement that settles it. Kept to a millisecond and a millionth of a dollar.
+ */
+export interface JobUsage {
+  /** Output files made (images, or videos). */
+  outputs: number;
+  /** Seconds of video among them. */
+  seconds: number;
+  costUsd: number;
+}
+
+/** A job that settled without a result (failed, cancelled, or settled before costs were kept). */
+export const NO_USAGE: JobUsage = Object.freeze({ outputs: 0, seconds: 0, costUsd: 0 });
+
+/** GET /v1/usage: one key's jobs that finished (succeeded or failed) in [from, to), epoch ms. */
+export interface UsageQuery {
+  ownerKeyId: string;
+  from: number;
+  to: number;
+  /** Absent: one total. `day` is the UTC date of finished_at, `YYYY-MM-DD`. */
+  groupBy?: 'model' | 'day';
+}
+
+export interface UsageGroup extends JobUsage {
+  /** The model id or day; null for the total of an ungrouped query. */
+  key: string | null;
+  jobs: number;
+}
+
 export interface JobRecord {
   id: string;
   ownerKeyId: string;
   modelId: string;
   /** The fully defaulted input, exactly as it will run. */
   input: Record<string, unknown>;
+  /** Submitted fields the input schema does not list, dropped (MODELGATE_UNKNOWN_INPUTS=ignore); sorted, often empty. */
+  ignoredFields: string[];
   state: JobState;
   attempt: number;
   maxAttempts: number;
@@ -46,6 +78,8 @@ export interface JobRecord {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** NO_USAGE until the job succeeds. */
+  usage: JobUsage;
   /** 0-based count of queued jobs ahead of this one; only set while queued. */
   queuePosition: number | null;
 }
@@ -55,6 +89,8 @@ export interface NewJob {
   ownerKeyId: string;
   modelId: string;
   input: Record<string, unknown>;
+  /** Absent: none were ignored. */
+  ignoredFields?: string[];
   maxAttempts: number;
   createdAt: number;
 }
@@ -158,7 +194,8 @@ export interface Store {
   claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined>;
   heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean>;
   reportProgress(id: string, attempt: number, progress: number): Promise<boolean>;
-  complete(id: string, attempt: number, outputs: JobOutputFile[], now: number): Promise<boolean>;
+  /** Settles the job as succeeded with its outputs and `usage` (default NO_USAGE) in one statement. */
+  complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage?: JobUsage): Promise<boolean>;
   fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean>;
   /** Gives a claimed job back to the queue without spending its retry budget (graceful stop). */
   release(id: string, attempt: number): Promise<boolean>;
@@ -172,6 +209,12 @@ export interface Store {
   retry(id: string, attempt: number, error: JobError, now: number, notBefore?: number): Promise<'requeued' | 'failed' | undefined>;
   /** Requeues (or fails, past the budget) running jobs whose lease ran out. */
   sweepExpiredLeases(now: number): Promise<SweepResult>;
+
+  /**
+   * One aggregate over a key's finished jobs: a group per model or day (ordered by key), or a
+   * single total. Another key's jobs are never counted.
+   */
+  usage(query: UsageQuery): Promise<UsageGroup[]>;
 
   /** Calls the listener when a job may have become claimable; returns the unsubscribe. */
   onJobAvailable(listener: () => void): () => void;

@@ -14,6 +14,7 @@ import { queueTests } from './suite/queue.ts';
 import { raceTests } from './suite/races.ts';
 import { retryTests } from './suite/retries.ts';
 import type { Fresh, OpenStore, SuiteContext } from './suite/support.ts';
+import { usageTests } from './suite/usage.ts';
 
 export type { OpenStore } from './suite/support.ts';
 
@@ -48,5 +49,6 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('uploaded files', () => fileTests(ctx));
     describe('idempotent submits', () => idempotencyTests(ctx));
     describe('housekeeping reads', () => attemptStateTests(ctx));
+    describe('usage and cost', () => usageTests(ctx));
   });
 }

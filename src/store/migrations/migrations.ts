@@ -101,6 +101,26 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('not_before', epochMs).execute();
       },
     },
+    '0005_costs': {
+      async up(db: AnyDb) {
+        // What a job produced and cost, written by the statement that settles it, so a later
+        // price change never changes it. Integers (milliseconds, millionths of a dollar) so that
+        // GET /v1/usage sums exactly. Jobs settled before this migration count 0.
+        const wholeNumber = flavour === 'postgres' ? 'bigint' : 'integer';
+        for (const column of ['output_count', 'output_ms', 'cost_microusd']) {
+          await db.schema.alterTable('jobs').addColumn(column, wholeNumber, (c) => c.notNull().defaultTo(0)).execute();
+        }
+        // GET /v1/usage reads one key's jobs by the time they finished.
+        await db.schema.createIndex('jobs_owner_finished').on('jobs').columns(['owner_key_id', 'finished_at']).execute();
+      },
+    },
+    '0006_ignored_fields': {
+      async up(db: AnyDb) {
+        // The submitted fields a job runs without (MODELGATE_UNKNOWN_INPUTS=ignore), as a JSON
+        // array; NULL when there were none, which is nearly always.
+        await db.schema.alterTable('jobs').addColumn('ignored_fields', 'text').execute();
+      },
+    },
   };
 }
 

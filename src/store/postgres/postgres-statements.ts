@@ -14,11 +14,20 @@ export interface NamedStatement {
   text: string;
 }
 
-const JOB_COLUMNS = `j.seq, j.id, j.owner_key_id, j.model_id, j.input, j.state, j.attempt, j.max_attempts,
+const JOB_COLUMNS = `j.seq, j.id, j.owner_key_id, j.model_id, j.input, j.ignored_fields, j.state, j.attempt, j.max_attempts,
   j.lost_leases, j.worker_id, j.lease_until, j.progress, j.outputs, j.error_type, j.error_message,
-  j.created_at, j.started_at, j.finished_at`;
+  j.created_at, j.started_at, j.finished_at, j.output_count, j.output_ms, j.cost_microusd`;
 
 const statement = (name: string, text: string): NamedStatement => ({ name: `modelgate_${name}`, text });
+
+// $1 owner, $2 from, $3 to (epoch ms).
+function usageSql(group: string, grouping: string): string {
+  return `SELECT ${group} AS grp, count(*) AS jobs, coalesce(sum(output_count), 0) AS output_count,
+      coalesce(sum(output_ms), 0) AS output_ms, coalesce(sum(cost_microusd), 0) AS cost_microusd
+    FROM jobs
+    WHERE owner_key_id = $1 AND finished_at >= $2 AND finished_at < $3 AND state IN ('succeeded', 'failed')
+    ${grouping}`;
+}
 
 export const SQL = {
   insertApiKey: statement('insert_api_key', `INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at)
@@ -41,12 +50,12 @@ export const SQL = {
 
   // A whole submit batch in one statement: parallel arrays, one element per job. WITH
   // ORDINALITY … ORDER BY keeps the batch's submission order in `seq`, which is the FIFO order.
-  // $7/$8: NOTIFY channel and payload.
+  // $7/$8: NOTIFY channel and payload; $9: ignored_fields (NULL elements for none).
   insertJobs: statement('insert_jobs', `WITH inserted AS (
-      INSERT INTO jobs (id, owner_key_id, model_id, input, state, attempt, max_attempts, created_at)
-      SELECT id, owner_key_id, model_id, input, 'queued', 0, max_attempts, created_at
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
-        WITH ORDINALITY AS batch(id, owner_key_id, model_id, input, max_attempts, created_at, ord)
+      INSERT INTO jobs (id, owner_key_id, model_id, input, ignored_fields, state, attempt, max_attempts, created_at)
+      SELECT id, owner_key_id, model_id, input, ignored_fields, 'queued', 0, max_attempts, created_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $9::text[])
+        WITH ORDINALITY AS batch(id, owner_key_id, model_id, input, max_attempts, created_at, ignored_fields, ord)
       ORDER BY ord
       RETURNING 1)
     SELECT pg_notify($7, $8) WHERE EXISTS (SELECT 1 FROM inserted)`),
@@ -82,8 +91,10 @@ export const SQL = {
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   reportProgress: statement('report_progress', `UPDATE jobs SET progress = $3
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
+  // Usage ($5-$7) is part of the settle: a job is never succeeded without what it cost, nor
+  // charged for an attempt that lost its fence.
   complete: statement('complete', `UPDATE jobs SET state = 'succeeded', outputs = $3, progress = 1, finished_at = $4,
-      worker_id = NULL, lease_until = NULL
+      worker_id = NULL, lease_until = NULL, output_count = $5, output_ms = $6, cost_microusd = $7
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
       worker_id = NULL, lease_until = NULL
@@ -108,6 +119,11 @@ export const SQL = {
       WHERE id = $1 AND attempt = $2 AND state = 'running'
       RETURNING id, state)
     SELECT state, CASE WHEN state = 'queued' THEN pg_notify($6, $7)::text END AS notified FROM retried`),
+
+  // GET /v1/usage: one aggregate over the (owner_key_id, finished_at) index. Cancelled jobs never ran.
+  usageTotal: statement('usage_total', usageSql(`NULL::text`, '')),
+  usageByModel: statement('usage_by_model', usageSql(`model_id`, 'GROUP BY model_id ORDER BY grp')),
+  usageByDay: statement('usage_by_day', usageSql(`to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`, 'GROUP BY grp ORDER BY grp')),
 
   listExpired: statement('list_expired', `SELECT id, attempt, max_attempts FROM jobs
     WHERE state = 'running' AND lease_until < $1`),

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobAttemptState, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
 import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
@@ -64,6 +64,7 @@ export class PostgresStore implements Store {
       jobs.map((job) => job.createdAt),
       this.channel,
       this.instanceId,
+      jobs.map(ignoredFieldsColumn),
     ] });
   }
 
@@ -163,8 +164,9 @@ export class PostgresStore implements Store {
     return (await this.run(SQL.reportProgress, [id, attempt, progress])).rowCount === 1;
   }
 
-  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number): Promise<boolean> {
-    return (await this.run(SQL.complete, [id, attempt, JSON.stringify(outputs), now])).rowCount === 1;
+  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE): Promise<boolean> {
+    const columns = usageToColumns(usage);
+    return (await this.run(SQL.complete, [id, attempt, JSON.stringify(outputs), now, columns.output_count, columns.output_ms, columns.cost_microusd])).rowCount === 1;
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
@@ -199,6 +201,12 @@ export class PostgresStore implements Store {
     for (const row of rows) (row.state === 'queued' ? result.requeued : result.failed).push(row.id);
     if (result.requeued.length > 0) this.wakeups.notify();
     return result;
+  }
+
+  async usage(query: UsageQuery): Promise<UsageGroup[]> {
+    const statement = query.groupBy === 'model' ? SQL.usageByModel : query.groupBy === 'day' ? SQL.usageByDay : SQL.usageTotal;
+    const { rows } = await this.run<UsageRow>(statement, [query.ownerKeyId, query.from, query.to]);
+    return rows.map(rowToUsageGroup);
   }
 
   onJobAvailable(listener: () => void): () => void {

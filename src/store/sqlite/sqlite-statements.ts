@@ -4,6 +4,14 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 
+function usageSql(group: string, grouping: string): string {
+  return `SELECT ${group} AS grp, count(*) AS jobs, coalesce(sum(output_count), 0) AS output_count,
+      coalesce(sum(output_ms), 0) AS output_ms, coalesce(sum(cost_microusd), 0) AS cost_microusd
+    FROM jobs
+    WHERE owner_key_id = @owner AND finished_at >= @from AND finished_at < @to AND state IN ('succeeded', 'failed')
+    ${grouping}`;
+}
+
 export function prepareStatements(db: Database) {
   const s = <P extends unknown[] | object = unknown[]>(sql: string): Statement<P> => db.prepare(sql);
   return {
@@ -27,8 +35,8 @@ export function prepareStatements(db: Database) {
       VALUES (@owner, @key, @hash, @request_id, @now, @expires_at)`),
     getIdempotencyKey: s(`SELECT request_hash, request_id FROM idempotency_keys WHERE owner_key_id = ? AND key = ?`),
 
-    insertJob: s(`INSERT INTO jobs (id, owner_key_id, model_id, input, state, attempt, max_attempts, created_at)
-      VALUES (@id, @owner_key_id, @model_id, @input, 'queued', 0, @max_attempts, @created_at)`),
+    insertJob: s(`INSERT INTO jobs (id, owner_key_id, model_id, input, ignored_fields, state, attempt, max_attempts, created_at)
+      VALUES (@id, @owner_key_id, @model_id, @input, @ignored_fields, 'queued', 0, @max_attempts, @created_at)`),
     // One read answers a status poll, queue position included.
     getJob: s(`SELECT j.*,
         CASE WHEN j.state = 'queued'
@@ -52,8 +60,11 @@ export function prepareStatements(db: Database) {
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
     reportProgress: s(`UPDATE jobs SET progress = @progress
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
+    // Usage is part of the settle: a job is never succeeded without what it cost, nor charged
+    // for an attempt that lost its fence.
     complete: s(`UPDATE jobs SET state = 'succeeded', outputs = @outputs, progress = 1, finished_at = @now,
-        worker_id = NULL, lease_until = NULL
+        worker_id = NULL, lease_until = NULL,
+        output_count = @output_count, output_ms = @output_ms, cost_microusd = @cost_microusd
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
     fail: s(`UPDATE jobs SET state = 'failed', error_type = @type, error_message = @message, finished_at = @now,
         worker_id = NULL, lease_until = NULL
@@ -70,6 +81,10 @@ export function prepareStatements(db: Database) {
         error_message = CASE WHEN lost_leases + 1 >= max_attempts THEN @message END
       WHERE id = @id AND attempt = @attempt AND state = 'running'
       RETURNING state`),
+    // GET /v1/usage: one aggregate over the (owner_key_id, finished_at) index. Cancelled jobs never ran.
+    usageTotal: s(usageSql(`NULL`, '')),
+    usageByModel: s(usageSql(`model_id`, 'GROUP BY model_id ORDER BY grp')),
+    usageByDay: s(usageSql(`date(finished_at / 1000, 'unixepoch')`, 'GROUP BY grp ORDER BY grp')),
     listExpired: s(`SELECT id, attempt, lost_leases, max_attempts FROM jobs
       WHERE state = 'running' AND lease_until < ?`),
     // Both settle an expired lease, fenced like every worker write so a late heartbeat or a

@@ -4,8 +4,8 @@
  * processes find new jobs by polling (capabilities.crossProcessWakeups = false).
  */
 import type { Database } from 'better-sqlite3';
-import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow } from '../rows.ts';
-import type { ApiKeyRecord, CancelOutcome, ClaimedJob, FileRecord, IdempotencyClaim, IdempotentInsert, JobAttemptState, JobError, JobOutputFile, JobRecord, NewJob, Store, SweepResult } from '../store.ts';
+import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
@@ -28,7 +28,7 @@ export class SqliteStore implements Store {
     this.reads = new ReadBatcher(db);
     this.insertMany = db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
-        sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), max_attempts: job.maxAttempts, created_at: job.createdAt });
+        sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), ignored_fields: ignoredFieldsColumn(job), max_attempts: job.maxAttempts, created_at: job.createdAt });
       }
     });
     // BEGIN IMMEDIATE takes the write lock first, so two processes cannot both miss the key.
@@ -127,8 +127,8 @@ export class SqliteStore implements Store {
     return this.sql.reportProgress.run({ id, attempt, progress }).changes === 1;
   }
 
-  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number): Promise<boolean> {
-    return this.sql.complete.run({ id, attempt, outputs: JSON.stringify(outputs), now }).changes === 1;
+  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE): Promise<boolean> {
+    return this.sql.complete.run({ id, attempt, outputs: JSON.stringify(outputs), now, ...usageToColumns(usage) }).changes === 1;
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
@@ -159,6 +159,11 @@ export class SqliteStore implements Store {
     }
     if (result.requeued.length > 0) this.wakeups.notify();
     return result;
+  }
+
+  async usage(query: UsageQuery): Promise<UsageGroup[]> {
+    const statement = query.groupBy === 'model' ? this.sql.usageByModel : query.groupBy === 'day' ? this.sql.usageByDay : this.sql.usageTotal;
+    return (statement.all({ owner: query.ownerKeyId, from: query.from, to: query.to }) as UsageRow[]).map(rowToUsageGroup);
   }
 
   onJobAvailable(listener: () => void): () => void {

@@ -36,6 +36,7 @@ export function keyAndSubmitTests(ctx: SuiteContext): void {
       id: job.id, ownerKeyId: OWNER, modelId: job.modelId, input: job.input, state: 'queued', attempt: 0, maxAttempts: 4,
       lostLeases: 0, workerId: null, leaseUntil: null, progress: null, outputs: null, error: null,
       createdAt: T0 + 42, startedAt: null, finishedAt: null, queuePosition: 0,
+      usage: { outputs: 0, seconds: 0, costUsd: 0 },
     };
     assert.deepEqual(await store.getJob(job.id, OWNER), expected);
     assert.deepEqual(await other.getJob(job.id, OWNER), expected);
