@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.ts';
 import { inputSettingsFromEnv, type InputSettings } from './inputs/settings.ts';
+import { tlsFilesSetting, type TlsFiles } from './tls/settings.ts';
 
 export { ConfigError } from './config-error.ts';
 
@@ -22,6 +23,8 @@ export interface Config {
   port: number;
   /** Base of every URL we hand out (status, result, cancel, outputs). No trailing slash. */
   publicUrl: string;
+  /** Direct TLS (MODELGATE_TLS_CERT/KEY): serve listens with these PEM files; undefined is plain HTTP. */
+  tls: TlsFiles | undefined;
   dataDir: string;
   /** In-process worker concurrency; 0 runs the API alone. */
   workers: number;
@@ -109,11 +112,11 @@ function databaseUrlSetting(env: Env): string | undefined {
   return raw;
 }
 
-function publicUrlSetting(env: Env, host: string, port: number): string {
+function publicUrlSetting(env: Env, host: string, port: number, scheme: 'http' | 'https'): string {
   const raw = env.MODELGATE_PUBLIC_URL;
   if (raw === undefined || raw === '') {
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-    return `http://${shownHost}:${port}`;
+    return `${scheme}://${shownHost}:${port}`;
   }
   let url: URL;
   try {
@@ -193,11 +196,13 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('MODELGATE_CONFIG', `routes model ${modelId} to engine "${route.engine}", which is not defined under "engines" (defined: ${Object.keys(engines).join(', ')})`);
     }
   }
+  const tls = tlsFilesSetting(env);
   const leaseMs = integerSetting(env, 'MODELGATE_LEASE_MS', DEFAULTS.leaseMs, 100, 24 * 3600_000);
   return {
     host,
     port,
-    publicUrl: publicUrlSetting(env, host, port),
+    publicUrl: publicUrlSetting(env, host, port, tls ? 'https' : 'http'),
+    tls,
     dataDir: resolve((env.MODELGATE_DATA_DIR ?? '').trim() || DEFAULTS.dataDir),
     workers: integerSetting(env, 'MODELGATE_WORKERS', DEFAULTS.workers, 0, 256),
     logLevel: choiceSetting(env, 'MODELGATE_LOG_LEVEL', DEFAULTS.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -36,12 +36,16 @@ const MAX_PARAM_LENGTH = 16 * 1024;
 export interface AppOptions {
   /** Aborted when the process starts shutting down: from then on every request gets 503 (api/draining.ts). */
   draining?: AbortSignal;
+  /** Listen with TLS (PEM certificate chain and key, already checked by tls/material.ts); plain HTTP without. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
+    // HTTP/1.1 over TLS (no ALPN h2): what undici, curl and the RunComfy clients speak, keep-alive included.
+    ...(options.https ? { https: options.https } : {}),
     // Our own request id, or the caller's when it sent a sane one, echoed on every response.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -4,12 +4,16 @@
  * jobs finish within the grace period, release the rest to the queue. A second signal exits now.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
 import { buildApp } from '../api/app.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import { StartupError } from '../config-error.ts';
 import { type Context, createContext } from '../context.ts';
 import { ensureDataDir } from '../data-dir.ts';
+import { loadTlsMaterial } from '../tls/material.ts';
+import { reloadTlsOnSighup } from '../tls/reload.ts';
+import { tlsWarnings } from '../tls/warnings.ts';
 import { JANITOR_INTERVAL_MS, startJanitor } from '../worker/janitor.ts';
 import { startOrphanReaper } from '../worker/orphan-reaper.ts';
 import { startSweeper } from '../worker/sweeper.ts';
@@ -112,13 +116,19 @@ export async function serve(config: Config): Promise<void> {
   const releasers = new Releasers();
   onSignals(releasers);
   await startOrRelease(releasers, async () => {
+    // Checked first: a wrong certificate or key is found before the data folder or store is touched.
+    const tls = config.tls && loadTlsMaterial(config.tls);
     ensureDataDir(config.dataDir);
     const ctx = await createContext(config);
     releasers.add(() => ctx.close());
     const draining = new AbortController();
-    const app = await buildApp(ctx, { draining: draining.signal });
+    const app = await buildApp(ctx, { draining: draining.signal, https: tls && { cert: tls.cert, key: tls.key } });
     releasers.add(() => app.close());
     await listen(app, config);
+    if (tls && config.tls) {
+      reloadTlsOnSighup(app.server as unknown as HttpsServer, config.tls, config.publicUrl, ctx.log);
+      for (const warning of tlsWarnings(tls.leaf, config.publicUrl)) ctx.log.warn(warning);
+    }
     await ensureFirstKey(ctx);
     releasers.add(startHousekeeping(ctx));
     if (config.workers > 0) {

@@ -25,13 +25,23 @@ export class ModelGateApiError extends Error {
   }
 }
 
-/** The server could not be reached at all (refused, unresolvable, reset). */
+/** OpenSSL's codes for a certificate chain that ends in no CA this process trusts. */
+const UNTRUSTED_CERTIFICATE = /SELF_SIGNED|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE/;
+
+/** The server could not be reached at all (refused, unresolvable, reset, or its certificate not trusted). */
 export class ModelGateConnectionError extends Error {
   constructor(url: string, cause: unknown) {
     // fetch wraps the network error: TypeError('fetch failed') whose cause says what happened.
     const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
     const code = inner?.code ?? inner?.message ?? (cause as Error)?.message ?? String(cause);
-    super(`cannot reach ${url} (${code}); is the server running, and is --url / MODELGATE_URL right?`);
+    // Verification is never switched off for the caller; say how to trust a private CA instead.
+    const hint =
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? 'the server\'s TLS certificate does not name that host; use a host name on the certificate in --url / MODELGATE_URL'
+        : UNTRUSTED_CERTIFICATE.test(code)
+          ? 'the server\'s TLS certificate is not signed by a CA trusted here; for a private CA or a self-signed certificate, set NODE_EXTRA_CA_CERTS=/path/to/ca.pem'
+          : 'is the server running, and is --url / MODELGATE_URL right?';
+    super(`cannot reach ${url} (${code}); ${hint}`);
     this.name = 'ModelGateConnectionError';
   }
 }
