@@ -18,6 +18,7 @@ import { installErrorHandlers, notFoundRoute, sendApiError } from './error-handl
 import { installJsonParser } from './json-body.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { fileRoutes } from './routes/files.ts';
+import { modelPageRoutes } from './routes/model-pages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { requestRoutes } from './routes/requests.ts';
 import { streamRoutes } from './routes/stream.ts';
@@ -77,6 +78,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
 
   const jobs = new JobService(ctx);
   await app.register(systemRoutes(ctx));
+  await app.register(modelPageRoutes(ctx));
   const blobFolder = ctx.blobs.capabilities.localFolder;
   if (blobFolder !== undefined) await app.register(blobRoutes(blobFolder));
 

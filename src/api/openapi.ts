@@ -19,12 +19,27 @@ function errors(statuses: number[]) {
   );
 }
 
+/** A querystring schema's properties as OpenAPI query parameters (the route validates with the same schema). */
+function queryParameters(schema: { properties: Record<string, { description?: string }> }) {
+  return Object.entries(schema.properties).map(([name, { description, ...rest }]) => ({ name, in: 'query', required: false, description, schema: rest }));
+}
+
 const requestIdParam = { name: 'request_id', in: 'path', required: true, schema: { type: 'string' } };
 
 export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string, unknown> {
   const { $id: _id, ...errorEnvelope } = s.errorEnvelopeSchema;
   const paths: Record<string, unknown> = {
-    '/v1/models': { get: { summary: 'List the catalog', operationId: 'listModels', responses: { 200: { description: 'The models', ...json(s.modelListSchema) }, ...errors([401]) } } },
+    '/v1/models': {
+      get: {
+        summary: 'List the catalog: search, filter by category, page',
+        operationId: 'listModels',
+        parameters: queryParameters(s.modelListQuerySchema),
+        responses: { 200: { description: 'One page of the matching models; total counts every match', ...json(s.modelListSchema) }, ...errors([401, 422]) },
+      },
+    },
+    '/v1/models/categories': {
+      get: { summary: 'List the categories, with how many models each has', operationId: 'listCategories', responses: { 200: { description: 'The categories', ...json(s.categoryListSchema) }, ...errors([401]) } },
+    },
     '/v1/requests/{request_id}/status': {
       get: { summary: 'Check request status', operationId: 'getStatus', parameters: [requestIdParam], responses: { 200: { description: 'Current state', ...json(s.statusResponseSchema) }, ...errors([401, 404, 429]) } },
     },
@@ -60,6 +75,10 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
     },
   };
   for (const model of catalog.models) {
+    // Literal paths, like the submit operations: a model id's slashes are not one path parameter.
+    paths[`/models/${model.id}`] = {
+      get: { summary: `${model.displayName}: documentation page (its model_url; no key)`, tags: [model.id], security: [], responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } },
+    };
     paths[`/v1/models/${model.id}`] = {
       get: { summary: `Describe ${model.displayName}`, tags: [model.id], responses: { 200: { description: 'Model with its schemas', ...json(s.modelDetailSchema) }, ...errors([401]) } },
       post: {

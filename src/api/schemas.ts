@@ -77,7 +77,7 @@ export const cancelResponseSchema = {
 
 export const modelSummarySchema = {
   type: 'object',
-  required: ['model_id', 'display_name', 'categories'],
+  required: ['model_id', 'display_name', 'categories', 'model_url'],
   properties: {
     model_id: { type: 'string' },
     display_name: { type: 'string' },
@@ -85,13 +85,50 @@ export const modelSummarySchema = {
     description: { type: 'string' },
     engine: { type: 'string' },
     engine_available: { type: 'boolean' },
+    model_url: { ...url, description: 'A page on this server that documents the model (HTML, no key needed).' },
   },
+} as const;
+
+/** The largest page GET /v1/models answers (RunComfy-style clients page with limit/offset). */
+export const MODEL_LIST_MAX_LIMIT = 100;
+
+/** GET /v1/models's query, as RunComfy's CLI sends it; other parameters (its `kind`) are ignored. */
+export const modelListQuerySchema = {
+  type: 'object',
+  properties: {
+    search: { type: 'string', description: 'Case-insensitive substring of model_id, display_name or a category; empty means all.' },
+    category: { type: 'string', description: 'Only models in this category (case-insensitive); a category no model has matches nothing.' },
+    limit: { type: 'integer', minimum: 1, maximum: MODEL_LIST_MAX_LIMIT, default: MODEL_LIST_MAX_LIMIT, description: 'Page size.' },
+    offset: { type: 'integer', minimum: 0, default: 0, description: 'Matches to skip.' },
+    include_schema: { type: 'boolean', default: false, description: 'Add input_schema and output_schema to each entry, as GET /v1/models/{model_id} shows them.' },
+  },
+} as const;
+
+const modelSchemas = {
+  input_schema: { type: 'object', additionalProperties: true },
+  output_schema: { type: 'object', additionalProperties: true },
 } as const;
 
 export const modelListSchema = {
   type: 'object',
   required: ['models', 'total'],
-  properties: { models: { type: 'array', items: modelSummarySchema }, total: { type: 'integer' } },
+  properties: {
+    // The schemas are listed so that include_schema's entries are serialised with them.
+    models: { type: 'array', items: { ...modelSummarySchema, properties: { ...modelSummarySchema.properties, ...modelSchemas } } },
+    total: { type: 'integer', minimum: 0, description: 'How many models match, before limit and offset.' },
+  },
+} as const;
+
+export const categoryListSchema = {
+  type: 'object',
+  required: ['categories', 'total'],
+  properties: {
+    categories: {
+      type: 'array',
+      items: { type: 'object', required: ['category', 'count'], properties: { category: { type: 'string' }, count: { type: 'integer', minimum: 1, description: 'Models in this category.' } } },
+    },
+    total: { type: 'integer', minimum: 0, description: 'How many categories there are.' },
+  },
 } as const;
 
 export const modelDetailSchema = {
@@ -99,8 +136,7 @@ export const modelDetailSchema = {
   required: ['model_id', 'display_name', 'categories', 'input_schema', 'output_schema'],
   properties: {
     ...modelSummarySchema.properties,
-    input_schema: { type: 'object', additionalProperties: true },
-    output_schema: { type: 'object', additionalProperties: true },
+    ...modelSchemas,
   },
 } as const;
 

@@ -5,30 +5,65 @@ import { ApiError } from '../../errors.ts';
 import { idempotencyKeyOf } from '../../jobs/idempotency.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import { ownerOf } from '../auth.ts';
-import { errorResponses, modelDetailSchema, modelListSchema, submitResponseSchema } from '../schemas.ts';
+import { categoryCounts, filterModels } from '../../catalog/query.ts';
+import type { CatalogModel } from '../../catalog/types.ts';
+import { modelPageUrl } from '../model-page.ts';
+import { booleanQueryWords, queryErrorFormatter } from '../query-params.ts';
+import { categoryListSchema, errorResponses, modelDetailSchema, modelListQuerySchema, modelListSchema, submitResponseSchema } from '../schemas.ts';
+
+interface ModelListQuery {
+  search?: string;
+  category?: string;
+  /** Defaulted by the querystring schema. */
+  limit: number;
+  offset: number;
+  include_schema: boolean;
+}
 
 /** Room for the largest data: URI (base64 is 4/3 of the bytes) plus the rest of the input. */
 function submitBodyLimit(ctx: Context): number {
   return Math.max(ctx.config.bodyLimitBytes, Math.ceil((ctx.config.inputs.limits.maxDataUriBytes * 4) / 3) + 64 * 1024);
 }
 
+/** A catalog entry as the list, the detail route and the model page show it. */
+export function modelSummary(ctx: Context, id: string) {
+  const model = ctx.catalog.get(id)!;
+  const route = ctx.engines.route(id);
+  return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined, model_url: modelPageUrl(ctx.config.publicUrl, model.id) };
+}
+
 export function modelRoutes(ctx: Context, jobs: JobService) {
-  const summary = (id: string) => {
-    const model = ctx.catalog.get(id)!;
-    const route = ctx.engines.route(id);
-    return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined };
-  };
+  const summary = (id: string) => modelSummary(ctx, id);
+  const detail = (model: CatalogModel) => ({ ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema });
 
   return async function register(app: FastifyInstance): Promise<void> {
-    app.get('/v1/models', { schema: { response: { 200: modelListSchema, ...errorResponses([401]) } } }, async () => {
-      const models = ctx.catalog.models.map((model) => summary(model.id));
-      return { models, total: models.length };
+    app.get<{ Querystring: ModelListQuery }>(
+      '/v1/models',
+      {
+        schema: { querystring: modelListQuerySchema, response: { 200: modelListSchema, ...errorResponses([401, 422]) } },
+        preValidation: booleanQueryWords(['include_schema']),
+        schemaErrorFormatter: queryErrorFormatter(modelListQuerySchema),
+      },
+      async (request) => {
+        const { search, category, limit, offset, include_schema } = request.query;
+        const matches = filterModels(ctx.catalog.models, { search, category });
+        const models = matches
+          .slice(offset, offset + limit)
+          .map((model) => (include_schema ? detail(model) : summary(model.id)));
+        return { models, total: matches.length };
+      },
+    );
+
+    // A static route, so the router prefers it to the model-id wildcard below (no model is named "categories").
+    app.get('/v1/models/categories', { schema: { response: { 200: categoryListSchema, ...errorResponses([401]) } } }, async () => {
+      const categories = categoryCounts(ctx.catalog.models);
+      return { categories, total: categories.length };
     });
 
     app.get<{ Params: { '*': string } }>('/v1/models/*', { schema: { response: { 200: modelDetailSchema, ...errorResponses([400, 401]) } } }, async (request) => {
       const model = ctx.catalog.get(request.params['*']);
       if (!model) throw new ApiError('unknown_model', `Unknown model id "${request.params['*']}". GET /v1/models lists the available models.`);
-      return { ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema };
+      return detail(model);
     });
 
     app.post<{ Params: { '*': string }; Body: unknown }>(
