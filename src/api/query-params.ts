@@ -1,6 +1,6 @@
 /**
- * Query strings read the way RunComfy's (FastAPI) server reads them: booleans in any of the
- * spellings pydantic accepts, and a bad parameter as a 422001 that names it,
+ * Query strings read the way a FastAPI server (whose `detail` shape RunComfy's errors use) reads
+ * them: booleans in any of the spellings pydantic accepts, and a bad parameter as a 422001 that names it,
  * `loc: ["query", "<name>"]`, with a message saying what the parameter accepts, derived from the
  * same querystring schema Fastify validated with, so the two cannot disagree.
  */
@@ -31,9 +31,9 @@ function typeOf(error: FastifySchemaValidationError, schema: ParameterSchema): s
   return { integer: 'int_parsing', boolean: 'bool_parsing', string: 'string_type' }[schema.type];
 }
 
-/** Used only on routes whose sole schema is the querystring, so every error is about one parameter. */
 type SchemaErrorFormatter = NonNullable<RouteShorthandOptions['schemaErrorFormatter']>;
 
+/** Used only on routes whose sole schema is the querystring, so every error is about one parameter. */
 export function queryErrorFormatter(querySchema: QuerySchema): SchemaErrorFormatter {
   return (errors) => {
     const detail: ErrorDetail[] = errors.map((error) => {
