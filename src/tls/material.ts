@@ -43,15 +43,17 @@ function parseLeaf(cert: Buffer, path: string): X509Certificate {
   }
 }
 
+/** PKCS#8 ("ENCRYPTED PRIVATE KEY") or traditional ("Proc-Type: 4,ENCRYPTED"): OpenSSL's own error for these says only "interrupted or cancelled". */
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
 function parseKey(key: Buffer, path: string): KeyObject {
+  if (ENCRYPTED_PEM.test(key.toString('latin1'))) {
+    throw new StartupError(`cannot use the TLS key ${path} (MODELGATE_TLS_KEY): the key is encrypted; give an unencrypted one (openssl pkey -in KEY -out PLAIN_KEY)`);
+  }
   try {
     return createPrivateKey(key);
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE'
-        ? 'the key is encrypted; give an unencrypted one (openssl pkey -in KEY -out PLAIN_KEY)'
-        : `not a PEM private key (${(error as Error).message})`;
-    throw new StartupError(`cannot use the TLS key ${path} (MODELGATE_TLS_KEY): ${reason}`);
+    throw new StartupError(`cannot use the TLS key ${path} (MODELGATE_TLS_KEY): not a PEM private key (${(error as Error).message})`);
   }
 }
 

@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, test } from 'node:test';
 import { Agent, fetch } from 'undici';
+import { StartupError } from '../../src/config-error.ts';
+import { loadTlsMaterial } from '../../src/tls/material.ts';
+import type { TlsFiles } from '../../src/tls/settings.ts';
 import { MODEL_IDS as MODELS } from '../support/models.ts';
 import { type Env, freePort, type Install, KEY_LINE, poll, Processes } from '../support/processes.ts';
 
@@ -34,6 +37,11 @@ function makeCertificate(dir: string, name: string): Pair {
   const made = spawnSync(OPENSSL, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', pair.key, '-out', pair.cert], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
   return pair;
+}
+
+/** A path as a literal inside a RegExp. */
+function escape(path: string): string {
+  return path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 const HTTPS_SERVING_LINE = /ModelGate is serving .* at (https:\/\/\S+)/;
@@ -160,21 +168,13 @@ test('wrong TLS settings stop serve with one line naming the variable and the pa
   const install = procs.install();
   const pair = makeCertificate(install.dir, 'server');
   const other = makeCertificate(install.dir, 'other');
-  const notPem = join(install.dir, 'not-pem.crt');
-  writeFileSync(notPem, 'this is not a certificate\n');
-  const missing = join(install.dir, 'missing.key');
-  const escape = (path: string) => path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
+  // Two real starts (a configuration error, a start-up error); the other file checks run in-process below.
   const cases: Array<{ env: Env; message: RegExp }> = [
-    { env: { MODELGATE_TLS_CERT: pair.cert }, message: /^modelgate: invalid configuration: MODELGATE_TLS_CERT and MODELGATE_TLS_KEY must be set together .*only MODELGATE_TLS_CERT is set$/ },
     { env: { MODELGATE_TLS_KEY: pair.key }, message: /^modelgate: invalid configuration: MODELGATE_TLS_CERT and MODELGATE_TLS_KEY must be set together .*only MODELGATE_TLS_KEY is set$/ },
     {
       env: { MODELGATE_TLS_CERT: pair.cert, MODELGATE_TLS_KEY: other.key },
       message: new RegExp(`^modelgate: cannot use the TLS key ${escape(other.key)} \\(MODELGATE_TLS_KEY\\): it is not the key of the certificate ${escape(pair.cert)} \\(MODELGATE_TLS_CERT\\)$`),
     },
-    { env: { MODELGATE_TLS_CERT: notPem, MODELGATE_TLS_KEY: pair.key }, message: new RegExp(`^modelgate: cannot use the TLS certificate ${escape(notPem)} \\(MODELGATE_TLS_CERT\\): not a PEM certificate`) },
-    { env: { MODELGATE_TLS_CERT: pair.cert, MODELGATE_TLS_KEY: pair.cert }, message: new RegExp(`^modelgate: cannot use the TLS key ${escape(pair.cert)} \\(MODELGATE_TLS_KEY\\): not a PEM private key`) },
-    { env: { MODELGATE_TLS_CERT: pair.cert, MODELGATE_TLS_KEY: missing }, message: new RegExp(`^modelgate: cannot read the TLS key ${escape(missing)} \\(MODELGATE_TLS_KEY\\): ENOENT, no such file$`) },
   ];
   const runs = await Promise.all(cases.map((c) => procs.run(install, ['serve'], { HOST: '127.0.0.1', PORT: '0', ...c.env }, 20_000)));
   runs.forEach((run, i) => {
@@ -184,4 +184,28 @@ test('wrong TLS settings stop serve with one line naming the variable and the pa
     assert.match(run.stderr.trim(), cases[i]!.message);
     assert.ok(!context.includes('ModelGate is serving'), context);
   });
+});
+
+test('each unusable TLS file is named with its variable and the reason', { skip: noOpenssl }, () => {
+  const install = procs.install();
+  const pair = makeCertificate(install.dir, 'server');
+  const notPem = join(install.dir, 'not-pem.crt');
+  writeFileSync(notPem, 'this is not a certificate\n');
+  const encrypted = join(install.dir, 'encrypted.key');
+  const made = spawnSync(OPENSSL, ['pkey', '-in', pair.key, '-aes256', '-passout', 'pass:secret', '-out', encrypted], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const missing = join(install.dir, 'missing.key');
+
+  assert.equal(loadTlsMaterial({ certFile: pair.cert, keyFile: pair.key }).leaf.subject, 'CN=127.0.0.1');
+  const cases: Array<{ files: TlsFiles; message: RegExp }> = [
+    { files: { certFile: notPem, keyFile: pair.key }, message: new RegExp(`^cannot use the TLS certificate ${escape(notPem)} \\(MODELGATE_TLS_CERT\\): not a PEM certificate`) },
+    { files: { certFile: pair.key, keyFile: pair.key }, message: new RegExp(`^cannot use the TLS certificate ${escape(pair.key)} \\(MODELGATE_TLS_CERT\\): not a PEM certificate`) },
+    { files: { certFile: pair.cert, keyFile: pair.cert }, message: new RegExp(`^cannot use the TLS key ${escape(pair.cert)} \\(MODELGATE_TLS_KEY\\): not a PEM private key`) },
+    { files: { certFile: pair.cert, keyFile: encrypted }, message: new RegExp(`^cannot use the TLS key ${escape(encrypted)} \\(MODELGATE_TLS_KEY\\): the key is encrypted`) },
+    { files: { certFile: pair.cert, keyFile: missing }, message: new RegExp(`^cannot read the TLS key ${escape(missing)} \\(MODELGATE_TLS_KEY\\): ENOENT, no such file$`) },
+    { files: { certFile: install.dir, keyFile: pair.key }, message: new RegExp(`^cannot read the TLS certificate ${escape(install.dir)} \\(MODELGATE_TLS_CERT\\): EISDIR, a folder, not a file$`) },
+  ];
+  for (const { files, message } of cases) {
+    assert.throws(() => loadTlsMaterial(files), (error: Error) => error instanceof StartupError && message.test(error.message) && !error.message.includes('\n'));
+  }
 });
