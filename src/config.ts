@@ -56,6 +56,12 @@ export interface Config {
   inputs: InputSettings;
   /** How long an upload (POST /v1/files, or a data: URI stored at submit) stays usable. */
   uploadRetentionMs: number;
+  /**
+   * A submitted field the model's input schema does not list: `reject` (422001, so a typo never
+   * silently becomes a default) or `ignore` (dropped, and named in `ignored_fields`), for
+   * operators whose clients send extras (a LoRA path, a `webhook`).
+   */
+  unknownInputs: 'reject' | 'ignore';
 }
 
 export const DEFAULTS = {
@@ -73,6 +79,7 @@ export const DEFAULTS = {
   faultBackoffMs: 1_000,
   sqliteSynchronous: 'FULL',
   rateLimitPerMinute: 0,
+  unknownInputs: 'reject',
   // The engines every install has; catalog entries name one of these as their default.
   engines: { builtin: { type: 'builtin' }, onnx: { type: 'onnx' } },
 } as const satisfies Partial<Config>;
@@ -221,5 +228,6 @@ export function loadConfig(env: Env = process.env): Config {
     configFile,
     inputs: inputSettingsFromEnv(env),
     uploadRetentionMs: integerSetting(env, 'MODELGATE_UPLOAD_RETENTION_HOURS', 24, 1, 24 * 365) * 3600_000,
+    unknownInputs: choiceSetting(env, 'MODELGATE_UNKNOWN_INPUTS', DEFAULTS.unknownInputs, ['reject', 'ignore']),
   };
 }

@@ -24,7 +24,7 @@ export function ignoresBody(request: FastifyRequest): boolean {
 }
 
 function notReadHere(request: FastifyRequest): ApiError {
-  const msg = `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not read here: send application/json`;
+  const msg = `a body of Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not read here (JSON bodies are application/json)`;
   return new ApiError('invalid_input', `The request body could not be read: ${msg}.`, { detail: [{ loc: ['body'], msg, type: 'json_invalid' }] });
 }
 

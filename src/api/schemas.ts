@@ -4,6 +4,12 @@
  */
 const url = { type: 'string', format: 'uri' } as const;
 const requestId = { type: 'string', description: 'Unique identifier for the request.' } as const;
+/** Not in RunComfy's answers, so only present when there is something to list. */
+const ignoredFields = {
+  type: 'array',
+  items: { type: 'string' },
+  description: 'Extension, with MODELGATE_UNKNOWN_INPUTS=ignore: submitted fields the input schema does not list, which the job runs without (sorted). Absent when there were none.',
+} as const;
 
 export const errorEnvelopeSchema = {
   $id: 'ErrorEnvelope',
@@ -30,7 +36,7 @@ export const errorEnvelopeSchema = {
 export const submitResponseSchema = {
   type: 'object',
   required: ['request_id', 'status_url', 'result_url', 'cancel_url'],
-  properties: { request_id: requestId, status_url: url, result_url: url, cancel_url: url },
+  properties: { request_id: requestId, status_url: url, result_url: url, cancel_url: url, ignored_fields: ignoredFields },
 } as const;
 
 export const statusResponseSchema = {
@@ -43,6 +49,7 @@ export const statusResponseSchema = {
     progress: { type: 'number', minimum: 0, maximum: 1, description: 'Extension: only while in_progress, when the engine reports it.' },
     status_url: url,
     result_url: url,
+    ignored_fields: ignoredFields,
   },
 } as const;
 
@@ -62,6 +69,7 @@ export const resultResponseSchema = {
     created_at: { type: 'string', format: 'date-time' },
     finished_at: { type: 'string', format: 'date-time' },
     metrics: { type: 'object', properties: { queue_seconds: { type: 'number' }, run_seconds: { type: 'number' } } },
+    ignored_fields: ignoredFields,
   },
 } as const;
 

@@ -7,6 +7,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { invalidInputMessage } from '../catalog/bounded-detail.ts';
+import { withoutUnknownFields } from '../catalog/unknown-fields.ts';
 import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobRecord } from '../store/store.ts';
@@ -16,6 +17,8 @@ import { requestUrls, resultView, statusView, type RequestUrls, type ResultView,
 
 export interface SubmitResponse extends RequestUrls {
   request_id: string;
+  /** MODELGATE_UNKNOWN_INPUTS=ignore: the fields the job runs without; absent when none were. */
+  ignored_fields?: string[];
 }
 
 export interface CancelResponse {
@@ -48,7 +51,10 @@ export class JobService {
     if (!model) {
       throw new ApiError('unknown_model', `Unknown model id "${modelId}". GET /v1/models lists the available models.`);
     }
-    const checked = this.ctx.catalog.validate(modelId, body);
+    // Ignoring is opt-in: by default an unknown field is an error, so a typo is never a default.
+    const stripped = this.ctx.config.unknownInputs === 'ignore' ? withoutUnknownFields(model.inputSchema, body) : undefined;
+    const ignoredFields = stripped?.ignored ?? [];
+    const checked = this.ctx.catalog.validate(modelId, stripped ? stripped.body : body);
     if (!checked.ok) {
       throw new ApiError('invalid_input', invalidInputMessage(modelId, checked.detail), { detail: checked.detail });
     }
@@ -56,7 +62,7 @@ export class JobService {
     const now = Date.now();
     // UUIDv7: time-ordered, so inserts append to the id index instead of touching a random page
     // (2.6x less insert CPU, docs/benchmarks.md), with 74 random bits: still unguessable.
-    const job = { id: uuidv7(), ownerKeyId, modelId, input, maxAttempts: this.ctx.config.maxAttempts, createdAt: now };
+    const job = { id: uuidv7(), ownerKeyId, modelId, input, ignoredFields, maxAttempts: this.ctx.config.maxAttempts, createdAt: now };
     let id = job.id;
     if (idempotencyKey === undefined) await this.ctx.store.insertJob(job);
     else {
@@ -65,7 +71,10 @@ export class JobService {
       if (inserted.outcome === 'mismatch') throw idempotencyMismatch(idempotencyKey);
       id = inserted.requestId;
     }
-    return { request_id: id, ...requestUrls(this.ctx.config.publicUrl, id) };
+    // A replay has the same body (same hash), so it answers the same ignored fields.
+    const answer: SubmitResponse = { request_id: id, ...requestUrls(this.ctx.config.publicUrl, id) };
+    if (ignoredFields.length > 0) answer.ignored_fields = ignoredFields;
+    return answer;
   }
 
   async get(ownerKeyId: string, id: string): Promise<JobRecord> {

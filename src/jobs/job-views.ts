@@ -43,6 +43,8 @@ export interface StatusView {
   progress?: number;
   status_url: string;
   result_url: string;
+  /** MODELGATE_UNKNOWN_INPUTS=ignore: the submitted fields the job runs without, only when there were some. */
+  ignored_fields?: string[];
 }
 
 export function statusView(job: JobRecord, publicUrl: string): StatusView {
@@ -50,6 +52,7 @@ export function statusView(job: JobRecord, publicUrl: string): StatusView {
   const view: StatusView = { request_id: job.id, status: STATUS_OF[job.state], status_url, result_url };
   if (job.state === 'queued') view.queue_position = job.queuePosition ?? 0;
   if (job.state === 'running' && job.progress !== null) view.progress = job.progress;
+  if (job.ignoredFields.length > 0) view.ignored_fields = job.ignoredFields;
   return view;
 }
 
@@ -80,6 +83,7 @@ export interface ResultView {
   created_at: string;
   finished_at?: string;
   metrics?: { queue_seconds?: number; run_seconds?: number };
+  ignored_fields?: string[];
 }
 
 export function resultView(job: JobRecord, blobs: BlobStore): ResultView {
@@ -93,5 +97,6 @@ export function resultView(job: JobRecord, blobs: BlobStore): ResultView {
     if (job.startedAt !== null && job.finishedAt !== null) metrics.run_seconds = (job.finishedAt - job.startedAt) / 1000;
     view.metrics = metrics;
   }
+  if (job.ignoredFields.length > 0) view.ignored_fields = job.ignoredFields;
   return view;
 }

@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/store.ts';
 import { attemptStateTests } from './suite/attempt-state.ts';
 import { fileTests } from './suite/files.ts';
 import { idempotencyTests } from './suite/idempotency.ts';
+import { ignoredFieldTests } from './suite/ignored-fields.ts';
 import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
 import { leaseTests } from './suite/leases.ts';
 import { queueTests } from './suite/queue.ts';
@@ -48,6 +49,7 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('races and wake-ups', () => raceTests(ctx));
     describe('uploaded files', () => fileTests(ctx));
     describe('idempotent submits', () => idempotencyTests(ctx));
+    describe('ignored input fields', () => ignoredFieldTests(ctx));
     describe('housekeeping reads', () => attemptStateTests(ctx));
     describe('usage and cost', () => usageTests(ctx));
   });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import { fileToRow, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow } from '../rows.ts';
+import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow } from '../rows.ts';
 import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';

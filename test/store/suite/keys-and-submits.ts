@@ -33,7 +33,7 @@ export function keyAndSubmitTests(ctx: SuiteContext): void {
     const job = newJob({ input: { prompt, nested: { list: [1, 2.5, null, true], empty: '' } }, maxAttempts: 4, createdAt: T0 + 42 });
     await store.insertJob(job);
     const expected = {
-      id: job.id, ownerKeyId: OWNER, modelId: job.modelId, input: job.input, state: 'queued', attempt: 0, maxAttempts: 4,
+      id: job.id, ownerKeyId: OWNER, modelId: job.modelId, input: job.input, ignoredFields: [], state: 'queued', attempt: 0, maxAttempts: 4,
       lostLeases: 0, workerId: null, leaseUntil: null, progress: null, outputs: null, error: null,
       createdAt: T0 + 42, startedAt: null, finishedAt: null, queuePosition: 0,
       usage: { outputs: 0, seconds: 0, costUsd: 0 },
