@@ -13,6 +13,23 @@ import { tlsFilesSetting, type TlsFiles } from './tls/settings.ts';
 
 export { ConfigError } from './config-error.ts';
 
+/**
+ * What the operator charges for a model: USD per output (image models) or per second of video.
+ * The unit, when omitted, follows the model's kind; when given it must fit it (catalog/pricing.ts).
+ */
+export interface PriceSetting {
+  usd: number;
+  unit?: 'output' | 'second';
+  /** Shown to clients as the model's `pricing_note`. */
+  note?: string;
+}
+
+/** A model's settings in MODELGATE_CONFIG: its engine route, its price, or both. */
+export interface ModelSetting {
+  engine?: string;
+  price?: PriceSetting;
+}
+
 export interface EngineConfig {
   type: string;
   [option: string]: unknown;
@@ -49,8 +66,10 @@ export interface Config {
   /** Per-key request budget per minute; 0 disables rate limiting. */
   rateLimitPerMinute: number;
   engines: Record<string, EngineConfig>;
-  /** Route overrides: model id → engine name. Models not listed use their catalog default. */
-  models: Record<string, { engine: string }>;
+  /** Per-model settings: an engine route (else the catalog's default) and a price. */
+  models: Record<string, ModelSetting>;
+  /** `default_price`: the price of models without their own (unset: 0 USD). */
+  defaultPrice: PriceSetting | undefined;
   configFile: string | undefined;
   /** File inputs: which URLs may be fetched, and the size, pixel and time limits. */
   inputs: InputSettings;
@@ -138,6 +157,17 @@ function publicUrlSetting(env: Env, host: string, port: number, scheme: 'http' |
   return url.href.replace(/\/+$/, '');
 }
 
+const PRICE_SCHEMA = {
+  type: 'object',
+  required: ['usd'],
+  additionalProperties: false,
+  properties: {
+    usd: { type: 'number', minimum: 0 },
+    unit: { enum: ['output', 'second'] },
+    note: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+} as const;
+
 const FILE_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -154,17 +184,19 @@ const FILE_SCHEMA = {
       type: 'object',
       additionalProperties: {
         type: 'object',
-        required: ['engine'],
+        minProperties: 1,
         additionalProperties: false,
-        properties: { engine: { type: 'string', minLength: 1 } },
+        properties: { engine: { type: 'string', minLength: 1 }, price: PRICE_SCHEMA },
       },
     },
+    default_price: PRICE_SCHEMA,
   },
 } as const;
 
 interface FileConfig {
   engines?: Record<string, EngineConfig>;
-  models?: Record<string, { engine: string }>;
+  models?: Record<string, ModelSetting>;
+  default_price?: PriceSetting;
 }
 
 function readConfigFile(path: string): FileConfig {
@@ -183,7 +215,8 @@ function readConfigFile(path: string): FileConfig {
   const validate = new Ajv({ allErrors: true }).compile<FileConfig>(FILE_SCHEMA);
   if (!validate(parsed ?? {})) {
     const problems = (validate.errors ?? []).map((e) => {
-      const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+      // JSON Pointer escapes the slashes of model ids (~1): shown as written, e.g. models.a/b/c.price.usd.
+      const where = e.instancePath.split('/').slice(1).map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~')).join('.') || '(top level)';
       return `${where} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`;
     });
     throw new ConfigError('MODELGATE_CONFIG', `(${path}): ${problems.join('; ')}`);
@@ -199,7 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
   const engines: Record<string, EngineConfig> = { ...structuredClone(DEFAULTS.engines), ...file.engines };
   const models = file.models ?? {};
   for (const [modelId, route] of Object.entries(models)) {
-    if (!engines[route.engine]) {
+    if (route.engine !== undefined && !engines[route.engine]) {
       throw new ConfigError('MODELGATE_CONFIG', `routes model ${modelId} to engine "${route.engine}", which is not defined under "engines" (defined: ${Object.keys(engines).join(', ')})`);
     }
   }
@@ -225,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     engines,
     models,
+    defaultPrice: file.default_price,
     configFile,
     inputs: inputSettingsFromEnv(env),
     uploadRetentionMs: integerSetting(env, 'MODELGATE_UPLOAD_RETENTION_HOURS', 24, 1, 24 * 365) * 3600_000,

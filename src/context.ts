@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { LocalBlobStore } from './blobs/local/local-blob-store.ts';
 import { type Catalog, loadCatalog } from './catalog/catalog.ts';
+import { Pricing } from './catalog/pricing.ts';
 import type { Config } from './config.ts';
 import type { Engine } from './engines/engine.ts';
 import { EngineRegistry } from './engines/registry.ts';
@@ -23,6 +24,8 @@ export interface Context {
   store: Store;
   blobs: BlobStore;
   catalog: Catalog;
+  /** The operator's price of each model, checked against the catalog at start. */
+  pricing: Pricing;
   engines: EngineRegistry;
   uploads: Uploads;
   /** DNS for input fetches; undefined means the system resolver. Tests inject a stub. */
@@ -45,6 +48,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // input probing and engines alike, whichever runs first.
   restrictSharpLoaders();
   const catalog = overrides.catalog ?? loadCatalog();
+  // Before anything is opened: a price whose unit does not fit its model stops the start.
+  const pricing = Pricing.create(config, catalog);
   const store = overrides.store ?? (await createStore(config));
   const blobs = new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
   const engines = await EngineRegistry.create(config, catalog, log, overrides.engines);
@@ -54,6 +59,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     store,
     blobs,
     catalog,
+    pricing,
     engines,
     uploads: new Uploads(store, blobs, config),
     resolver: overrides.resolver,

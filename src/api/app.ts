@@ -22,6 +22,7 @@ import { modelPageRoutes } from './routes/model-pages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { requestRoutes } from './routes/requests.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { systemRoutes } from './routes/system.ts';
 import { errorEnvelopeSchema } from './schemas.ts';
 import { literalizeBadEscapes } from './url-escapes.ts';
@@ -100,6 +101,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     await authed.register(requestRoutes(jobs));
     await authed.register(streamRoutes(jobs));
     await authed.register(fileRoutes(ctx));
+    await authed.register(usageRoutes(ctx));
   });
   return app;
 }

@@ -5,6 +5,7 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import { ERROR_CATALOG } from '../errors.ts';
 import { uploadResponseSchema } from './routes/files.ts';
+import { usageQuerySchema, usageResponseSchema } from './routes/usage.ts';
 import * as s from './schemas.ts';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -44,7 +45,7 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
       get: { summary: 'Check request status', operationId: 'getStatus', parameters: [requestIdParam], responses: { 200: { description: 'Current state', ...json(s.statusResponseSchema) }, ...errors([401, 404, 429]) } },
     },
     '/v1/requests/{request_id}/result': {
-      get: { summary: 'Retrieve request result', operationId: 'getResult', parameters: [requestIdParam], responses: { 200: { description: 'Outputs once finished, else the current state', ...json(s.resultResponseSchema) }, ...errors([401, 404, 429]) } },
+      get: { summary: 'Retrieve request result', operationId: 'getResult', parameters: [requestIdParam, ...queryParameters(s.resultQuerySchema)], responses: { 200: { description: 'Outputs once finished, else the current state', ...json(s.resultResponseSchema) }, ...errors([401, 404, 422, 429]) } },
     },
     '/v1/requests/{request_id}/cancel': {
       post: { summary: 'Cancel a queued request', operationId: 'cancelRequest', parameters: [requestIdParam], responses: { 200: { description: 'cancelled, or not_cancellable once running or finished', ...json(s.cancelResponseSchema) }, ...errors([401, 404, 429]) } },
@@ -56,6 +57,14 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
       operationId: 'streamRequest',
       parameters: [requestIdParam],
       responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors([401, 404, 429]) },
+    },
+  };
+  paths['/v1/usage'] = {
+    get: {
+      summary: "The calling key's jobs, outputs, seconds of video and cost in a window, in total, by model or by day",
+      operationId: 'getUsage',
+      parameters: queryParameters(usageQuerySchema),
+      responses: { 200: { description: 'Sums over jobs that finished in [from, to)', ...json(usageResponseSchema) }, ...errors([401, 422, 429]) },
     },
   };
   paths['/v1/files'] = {

@@ -58,6 +58,14 @@ export const outputSchema = {
   properties: { image: url, video: url, images: { type: 'array', items: url }, videos: { type: 'array', items: url } },
 } as const;
 
+/** The result route's query (an extension; without it the answer is RunComfy's). */
+export const resultQuerySchema = {
+  type: 'object',
+  properties: {
+    include_cost: { type: 'boolean', default: false, description: 'Add `cost` (USD) to a finished request\'s result.' },
+  },
+} as const;
+
 export const resultResponseSchema = {
   type: 'object',
   required: ['request_id', 'status', 'created_at'],
@@ -69,6 +77,7 @@ export const resultResponseSchema = {
     created_at: { type: 'string', format: 'date-time' },
     finished_at: { type: 'string', format: 'date-time' },
     metrics: { type: 'object', properties: { queue_seconds: { type: 'number' }, run_seconds: { type: 'number' } } },
+    cost: { type: 'number', minimum: 0, description: 'Extension, only with ?include_cost=true on a finished request: USD at the price in force when it finished (0 when failed or cancelled).' },
     ignored_fields: ignoredFields,
   },
 } as const;
@@ -85,7 +94,7 @@ export const cancelResponseSchema = {
 
 export const modelSummarySchema = {
   type: 'object',
-  required: ['model_id', 'display_name', 'categories', 'model_url'],
+  required: ['model_id', 'display_name', 'categories', 'model_url', 'base_price_usd', 'price_unit', 'pricing_note'],
   properties: {
     model_id: { type: 'string' },
     display_name: { type: 'string' },
@@ -94,6 +103,9 @@ export const modelSummarySchema = {
     engine: { type: 'string' },
     engine_available: { type: 'boolean' },
     model_url: { ...url, description: 'A page on this server that documents the model (HTML, no key needed).' },
+    base_price_usd: { type: 'number', minimum: 0, description: "The operator's price (MODELGATE_CONFIG), in USD per price_unit; 0 when none is set." },
+    price_unit: { type: 'string', enum: ['output', 'second'], description: '`output`: per image made (image models); `second`: per second of video (video models).' },
+    pricing_note: { type: 'string', description: 'The price in words, as the operator wrote it or as derived from it.' },
   },
 } as const;
 

@@ -41,6 +41,8 @@ export interface EngineOutput {
   /** File extension without the dot, e.g. `png`, `mp4`. */
   extension: string;
   data: Buffer | { path: string };
+  /** A video's length, when the engine knows it; otherwise the worker measures it (usage and cost). */
+  durationSeconds?: number;
 }
 
 export interface Engine {

@@ -88,8 +88,8 @@ export class JobService {
     return statusView(await this.get(ownerKeyId, id), this.ctx.config.publicUrl);
   }
 
-  async result(ownerKeyId: string, id: string): Promise<ResultView> {
-    return resultView(await this.get(ownerKeyId, id), this.ctx.blobs);
+  async result(ownerKeyId: string, id: string, options: { includeCost?: boolean } = {}): Promise<ResultView> {
+    return resultView(await this.get(ownerKeyId, id), this.ctx.blobs, options);
   }
 
   async cancel(ownerKeyId: string, id: string): Promise<CancelResponse> {

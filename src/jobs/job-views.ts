@@ -4,7 +4,7 @@
  * whatever its outcome, and the result route says `succeeded` or `failed`.
  */
 import type { BlobStore } from '../blobs/blob-store.ts';
-import type { JobOutputFile, JobRecord, JobState } from '../store/store.ts';
+import { TERMINAL_STATES, type JobOutputFile, type JobRecord, type JobState } from '../store/store.ts';
 
 export type WireStatus = 'in_queue' | 'in_progress' | 'completed' | 'cancelled';
 export type WireResultStatus = 'in_queue' | 'in_progress' | 'succeeded' | 'failed' | 'cancelled';
@@ -84,9 +84,11 @@ export interface ResultView {
   finished_at?: string;
   metrics?: { queue_seconds?: number; run_seconds?: number };
   ignored_fields?: string[];
+  /** `?include_cost=true`, finished requests only: USD as recorded when the job settled. */
+  cost?: number;
 }
 
-export function resultView(job: JobRecord, blobs: BlobStore): ResultView {
+export function resultView(job: JobRecord, blobs: BlobStore, options: { includeCost?: boolean } = {}): ResultView {
   const view: ResultView = { request_id: job.id, status: RESULT_STATUS_OF[job.state], created_at: new Date(job.createdAt).toISOString() };
   if (job.state === 'succeeded') view.output = outputView(job.outputs ?? [], blobs);
   if (job.state === 'failed' && job.error) view.error = job.error;
@@ -98,5 +100,7 @@ export function resultView(job: JobRecord, blobs: BlobStore): ResultView {
     view.metrics = metrics;
   }
   if (job.ignoredFields.length > 0) view.ignored_fields = job.ignoredFields;
+  // Failed and cancelled jobs were settled with no usage: they cost 0, which is what they show.
+  if (options.includeCost && TERMINAL_STATES.has(job.state)) view.cost = job.usage.costUsd;
   return view;
 }

@@ -13,6 +13,7 @@ import type { ClaimedJob, JobOutputFile } from '../store/store.ts';
 import type { ThrottledLog } from '../throttled-log.ts';
 import { backoffDelay } from './backoff.ts';
 import { resolveJobFiles } from './resolve-inputs.ts';
+import { measureUsage } from './usage.ts';
 
 /** Why an attempt was aborted from outside the engine. */
 export type AbortReason = 'lease_lost' | 'shutdown';
@@ -94,10 +95,12 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       { signal: controller.signal, progress, workDir, log },
     );
     if (controller.signal.aborted) throw controller.signal.reason;
+    // Measured before the outputs are stored, while the engine's files are still in the work dir.
+    const usage = await measureUsage(outputs, ctx.pricing.priceOf(job.modelId), workDir, log);
     const stored = await storeOutputs(ctx, job, outputs, written);
-    succeeded = await storeWrite(store.complete(job.id, job.attempt, stored, Date.now()));
+    succeeded = await storeWrite(store.complete(job.id, job.attempt, stored, Date.now(), usage));
     if (!succeeded) log.warn('attempt finished after losing its lease; its outputs were discarded');
-    else log.info({ outputs: stored.length }, 'attempt succeeded');
+    else log.info({ outputs: stored.length, seconds: usage.seconds, cost_usd: usage.costUsd }, 'attempt succeeded');
     return { state: succeeded ? 'succeeded' : 'abandoned' };
   } catch (thrown) {
     const reason = controller.signal.aborted ? (controller.signal.reason as AttemptAborted).reason : undefined;

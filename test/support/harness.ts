@@ -44,6 +44,8 @@ export interface HarnessOptions {
   engines?: ContextOverrides['engines'];
   /** DNS for input fetches (a stub: tests never ask real DNS). */
   resolver?: ContextOverrides['resolver'];
+  /** Another backend (e.g. PostgreSQL) instead of the SQLite file in the temp folder; closed with the harness. */
+  store?: ContextOverrides['store'];
   /** The process logger (e.g. one writing to a stream the test reads); silent by default. */
   log?: ContextOverrides['log'];
 }
@@ -54,6 +56,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const ctx = await createContext(config, {
     engines: options.engines ?? { builtin: createTestEngine('builtin'), onnx: createTestEngine('onnx') },
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.store ? { store: options.store } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   const app = await buildApp(ctx);

@@ -29,7 +29,8 @@ function submitBodyLimit(ctx: Context): number {
 export function modelSummary(ctx: Context, id: string) {
   const model = ctx.catalog.get(id)!;
   const route = ctx.engines.route(id);
-  return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined, model_url: modelPageUrl(ctx.config.publicUrl, model.id) };
+  const price = ctx.pricing.priceOf(id);
+  return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined, model_url: modelPageUrl(ctx.config.publicUrl, model.id), base_price_usd: price.usd, price_unit: price.unit, pricing_note: price.note };
 }
 
 export function modelRoutes(ctx: Context, jobs: JobService) {

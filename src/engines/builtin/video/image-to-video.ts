@@ -38,5 +38,5 @@ export const imageToVideo: BuiltinTask = async (job, context) => {
     redact: context.workDir,
   });
   context.log.info({ motion: report.description, matched: report.motion.matched, seed, frames: report.frames, base: `${report.baseWidth}x${report.baseHeight}`, ffmpeg: report.ffmpegPath, timings: Object.fromEntries(Object.entries(report.timings).map(([name, ms]) => [name, Math.round(ms)])) }, 'image-to-video rendered');
-  return [{ kind: 'video', contentType: 'video/mp4', extension: 'mp4', data: { path: outPath } }];
+  return [{ kind: 'video', contentType: 'video/mp4', extension: 'mp4', data: { path: outPath }, durationSeconds: duration }];
 };

@@ -1,0 +1,42 @@
+/**
+ * PostgreSQL stores in throwaway schemas, for tests that run the server on both backends. Each
+ * schema is named after this process and dropped by `dropAll()`; `reachable` says whether the
+ * test database answers (tests skip with the reason when it does not).
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+
+export const TEST_DATABASE_URL = process.env.MODELGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** true, or why the test database cannot be used. */
+export const reachable: true | string = await withAdmin(async () => true as const).catch((error: Error) => error.message);
+
+export class PostgresSchemas {
+  private readonly run = `mg_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+  private readonly schemas = new Set<string>();
+
+  open(name: string): Promise<PostgresStore> {
+    const schema = `${this.run}_${name}`;
+    this.schemas.add(schema);
+    return PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4 });
+  }
+
+  async dropAll(): Promise<void> {
+    if (this.schemas.size === 0) return;
+    await withAdmin(async (client) => {
+      for (const schema of this.schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    });
+    this.schemas.clear();
+  }
+}
