@@ -28,13 +28,15 @@ test("a killed worker's leftover folders are removed; a live attempt's are kept"
   };
 
   const doomed = await procs.worker(install, { MODELGATE_WORKERS: '1' }, 'doomed worker');
-  await poll(async () => existsSync(work(1)), Boolean);
+  // Killed once its engine runs (the scratch folder is made just before): killed earlier, the
+  // execution log would never show attempt 1 and the next step could not count to two.
+  await poll(async () => install.executions().get(id) ?? [], (runs) => runs.includes(1));
   await doomed.kill('SIGKILL');
   assert.ok(existsSync(work(1)), 'a killed process leaves its scratch folder');
 
   // The next worker takes the job over once the lease runs out (attempt 2) and reaps attempt 1's scratch folder.
   const next = await procs.worker(install, { MODELGATE_WORKERS: '1' }, 'next worker');
-  await poll(async () => install.executions().get(id)?.length ?? 0, (runs) => runs === 2);
+  await poll(async () => install.executions().get(id) ?? [], (runs) => runs.includes(2));
   await poll(async () => existsSync(work(1)), (exists) => !exists, 5_000);
   assert.ok(existsSync(work(2)), "the running attempt's scratch folder is kept");
 
