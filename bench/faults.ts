@@ -245,6 +245,16 @@ async function startServe(procs: Processes, install: Install, env: Record<string
   return { role, url: url!, key, port };
 }
 
+/** The API-only server plus two 4-slot worker processes of rows 2, 3 and 5, claiming, and a tracker polling the server. */
+async function startFleet(procs: Processes, install: Install) {
+  const serve = await startServe(procs, install, { MODELGATE_WORKERS: '0' });
+  const workers = [1, 2].map((n) => new Supervised(`worker ${n}`, spawnWorker(procs, install, { MODELGATE_WORKERS: '4', MODELGATE_LOG_LEVEL: 'info' }, `worker ${n}`)));
+  await Promise.all(workers.map((w) => w.start().waitFor(/worker started/, 60_000)));
+  const tracker = new Tracker(() => ({ url: serve.url, key: serve.key }));
+  tracker.startPolling();
+  return { serve, workers, tracker };
+}
+
 function sqliteRows(install: Install): () => Promise<StoredRow[]> {
   return async () => {
     const db = new BetterSqlite3(join(install.dataDir, 'modelgate.db'), { readonly: true, fileMustExist: true });
@@ -311,11 +321,7 @@ async function workerKills(row: number, backend: 'SQLite' | 'PostgreSQL'): Promi
     return await withProcs(async (procs) => {
       const install = procs.install({ ...BASE_ENV, ...(db ? { MODELGATE_DATABASE_URL: db.url } : {}) });
       const eventsFile = useFaultEngine(install);
-      const serve = await startServe(procs, install, { MODELGATE_WORKERS: '0' });
-      const workers = [1, 2].map((n) => new Supervised(`worker ${n}`, spawnWorker(procs, install, { MODELGATE_WORKERS: '4', MODELGATE_LOG_LEVEL: 'info' }, `worker ${n}`)));
-      await Promise.all(workers.map((w) => w.start().waitFor(/worker started/, 60_000)));
-      const tracker = new Tracker(() => ({ url: serve.url, key: serve.key }));
-      tracker.startPolling();
+      const { serve, workers, tracker } = await startFleet(procs, install);
       const faultMs = QUICK ? 10_000 : 24_000;
       const t0 = Date.now();
       const submitting = submitSpread(tracker, { count: JOBS, concurrency: 4, spreadMs: faultMs * 0.8, runMs: RUN_MS.workers, label: `r${row}` });
@@ -397,11 +403,7 @@ async function row5(): Promise<RowResult> {
     return await withProcs(async (procs) => {
       const install = procs.install({ ...BASE_ENV, MODELGATE_DATABASE_URL: cluster.url });
       const eventsFile = useFaultEngine(install);
-      const serve = await startServe(procs, install, { MODELGATE_WORKERS: '0' });
-      const workers = [1, 2].map((n) => new Supervised(`worker ${n}`, spawnWorker(procs, install, { MODELGATE_WORKERS: '4', MODELGATE_LOG_LEVEL: 'info' }, `worker ${n}`)));
-      await Promise.all(workers.map((w) => w.start().waitFor(/worker started/, 60_000)));
-      const tracker = new Tracker(() => ({ url: serve.url, key: serve.key }));
-      tracker.startPolling();
+      const { serve, workers, tracker } = await startFleet(procs, install);
       const faultMs = QUICK ? 12_000 : 24_000;
       const downMs = QUICK ? 2_000 : 3_000;
       const t0 = Date.now();
