@@ -4,46 +4,20 @@
  * own, named after this file's run, and all of them are dropped at the end.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, afterEach, describe, test } from 'node:test';
-import { Client } from 'pg';
 import { ApiError } from '../../src/errors.ts';
 import { JobService } from '../../src/jobs/job-service.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { PostgresSchemas, reachable, TEST_DATABASE_URL, withAdmin } from '../support/postgres-schemas.ts';
 import { defineStoreSuite } from './store-suite.ts';
 import { newJob, nextWakeUp, OWNER, T0, withTimeout } from './suite/support.ts';
 
-const URL = process.env.MODELGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const RUN = `mg_test_${process.pid}_${randomBytes(3).toString('hex')}`;
-const schemas = new Set<string>();
-
-async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const reachable = await withAdmin(async () => true).catch((error: Error) => error.message);
-
-function openStore(database: string): Promise<PostgresStore> {
-  const schema = `${RUN}_${database}`;
-  schemas.add(schema);
-  return PostgresStore.open({ url: URL, schema, poolSize: 4 });
-}
-
-after(async () => {
-  if (schemas.size === 0) return;
-  await withAdmin(async (client) => {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  });
-});
+const schemas = new PostgresSchemas();
+const openStore = (database: string): Promise<PostgresStore> => schemas.open(database);
+after(() => schemas.dropAll());
 
 if (reachable !== true) {
-  test(`PostgreSQL Store (skipped: cannot connect to ${URL}: ${reachable})`, { skip: true }, () => {});
+  test(`PostgreSQL Store (skipped: cannot connect to ${TEST_DATABASE_URL}: ${reachable})`, { skip: true }, () => {});
 } else {
   defineStoreSuite('PostgreSQL', openStore);
 
@@ -110,7 +84,7 @@ if (reachable !== true) {
       const killed = await withAdmin(async (client) => {
         const { rows } = await client.query<{ pid: number; application_name: string }>(
           `SELECT pid, application_name FROM pg_stat_activity WHERE application_name = ANY($1)`,
-          [[`modelgate-pool-${RUN}_kill`, `modelgate-listen-${RUN}_kill`]],
+          [[`modelgate-pool-${schemas.schemaFor('kill')}`, `modelgate-listen-${schemas.schemaFor('kill')}`]],
         );
         for (const { pid } of rows) await client.query('SELECT pg_terminate_backend($1)', [pid]);
         return rows.map((row) => row.application_name.split('-')[1]);

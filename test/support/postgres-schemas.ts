@@ -9,7 +9,8 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 
 export const TEST_DATABASE_URL = process.env.MODELGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a connection of its own to the test database (for DDL and pg_terminate_backend). */
+export async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
@@ -26,8 +27,13 @@ export class PostgresSchemas {
   private readonly run = `mg_test_${process.pid}_${randomBytes(3).toString('hex')}`;
   private readonly schemas = new Set<string>();
 
+  /** The schema `open(name)` uses: a store's connections are named `modelgate-<role>-<schema>`. */
+  schemaFor(name: string): string {
+    return `${this.run}_${name}`;
+  }
+
   open(name: string): Promise<PostgresStore> {
-    const schema = `${this.run}_${name}`;
+    const schema = this.schemaFor(name);
     this.schemas.add(schema);
     return PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4 });
   }
