@@ -47,22 +47,30 @@ export function cpuSeconds(pid: number): number {
 
 export async function load(options: LoadOptions): Promise<LoadSummary> {
   const cpuBefore = options.serverPid !== undefined ? cpuSeconds(options.serverPid) : 0;
-  const result = await autocannon({
-    url: options.url,
-    method: options.method ?? 'GET',
-    headers: options.headers,
-    body: options.body,
-    connections: options.connections,
-    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration ?? 5 }),
-    timeout: options.timeoutSeconds ?? 30,
+  // autocannon notices the end of a run only at its next 1 s sample tick, so its own `duration`
+  // is rounded up to whole seconds (in fixed-amount mode, a 1.2 s run reads as 2 s): the run is
+  // timed here from its start to its last answer instead.
+  let lastAnswerAt = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({
+      url: options.url,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      body: options.body,
+      connections: options.connections,
+      ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration ?? 5 }),
+      timeout: options.timeoutSeconds ?? 30,
+    }, (error, done) => (error ? reject(error as Error) : resolve(done)));
+    instance.on('response', () => (lastAnswerAt = Date.now()));
   });
+  const seconds = lastAnswerAt > 0 ? Math.max(0.001, (lastAnswerAt - result.start.getTime()) / 1000) : result.duration;
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   const responses = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
   const cpu = options.serverPid !== undefined ? cpuSeconds(options.serverPid) - cpuBefore : undefined;
   return {
-    ...(cpu !== undefined ? { serverCpuUsPerReq: (cpu / responses) * 1e6, serverCores: cpu / result.duration } : {}),
-    rps: responses / result.duration,
+    ...(cpu !== undefined ? { serverCpuUsPerReq: (cpu / responses) * 1e6, serverCores: cpu / seconds } : {}),
+    rps: responses / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     mean: result.latency.average,
@@ -72,7 +80,7 @@ export async function load(options: LoadOptions): Promise<LoadSummary> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    seconds: result.duration,
+    seconds,
     statusCodes,
   };
 }
