@@ -66,7 +66,7 @@ export async function reframeImage(source: string | Buffer, options: ReframeOpti
     unpack(img, canvas);
   } else if (hasHole) {
     const threads = hooks.threads ?? 2;
-    const runner: BandRunner & { close?(): Promise<void> } = threads > 0 ? await createWorkerRunner(threads, signal) : inlineRunner();
+    const runner: BandRunner & { close?(): Promise<void> } = threads > 0 ? createWorkerRunner(threads, signal) : inlineRunner();
     try {
       await completeImage(canvas, placement, effort, options.seed, runner, { signal, progress: (f) => progress?.(0.05 + 0.9 * f) });
     } finally {
