@@ -151,7 +151,7 @@ export function freePort(): Promise<number> {
 }
 
 export const KEY_LINE = /MODELGATE_API_KEY=(mg_[0-9A-Za-z]+)/;
-export const SERVING_LINE = /ModelGate is serving .* at (http:\/\/\S+)/;
+export const SERVING_LINE = /ModelGate is serving .* at (https?:\/\/\S+)/;
 
 /** Routes every catalog model to the test engine (a `module` engine) and logs its executions. */
 function writeConfig(configFile: string, logFile: string): void {
