@@ -5,18 +5,15 @@
  * clusters, a tmpfs data dir that can be filled, and clean-up that also runs when the bench
  * itself is interrupted (unmount, cluster stop, database drop).
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, closeSync, mkdirSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Child, Install, Processes } from '../../test/support/processes.ts';
 import { MODEL_IDS } from '../../test/support/models.ts';
 import { ROOT } from './servers.ts';
 
-const execFileAsync = promisify(execFile);
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const FAULT_ENGINE = join(ROOT, 'bench/lib/fault-engine.ts');
 
@@ -360,77 +357,8 @@ export async function freshDatabase(adminUrl = SHARED_PG): Promise<{ url: string
   };
 }
 
-function pgBin(tool: string): string {
-  const versions = execFileSync('ls', ['/usr/lib/postgresql'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql');
-  return `/usr/lib/postgresql/${versions[0]}/bin/${tool}`;
-}
-
-/** Runs a PostgreSQL server tool as the `postgres` OS user when we are root (initdb/pg_ctl refuse root). */
-async function asPostgres(tool: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', pgBin(tool), ...args]] : [pgBin(tool), args];
-  try {
-    const { stdout } = await execFileAsync(file, argv, { encoding: 'utf8', timeout: timeoutMs });
-    return stdout;
-  } catch (error) {
-    const e = error as { code?: unknown; stderr?: string; stdout?: string };
-    throw new Error(`${tool} ${args.join(' ')} failed (${String(e.code)}): ${e.stderr || e.stdout || String(error)}`);
-  }
-}
-
-/** A throwaway cluster in a temp folder owned by `postgres`, on a loopback port of its own. */
-export class PrivateCluster {
-  readonly dir: string;
-  readonly dataDir: string;
-  private unhook: (() => void) | undefined;
-
-  constructor(readonly port: number) {
-    this.dir = mkdtempSync(join(tmpdir(), 'modelgate-faults-pg-'));
-    this.dataDir = join(this.dir, 'data');
-    if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', this.dir]);
-  }
-
-  get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
-  }
-
-  get version(): string {
-    return pgBin('postgres').split('/')[4] ?? '?';
-  }
-
-  async init(): Promise<void> {
-    this.unhook = onExit(() => this.destroySync());
-    await asPostgres('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'], 120_000);
-  }
-
-  private options(): string {
-    return `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200`;
-  }
-
-  async start(): Promise<void> {
-    await asPostgres('pg_ctl', ['-D', this.dataDir, '-o', this.options(), '-l', join(this.dir, 'server.log'), '-w', 'start']);
-  }
-
-  /** `pg_ctl restart -m fast`: clients are disconnected, the server comes back at once. */
-  async restartFast(): Promise<void> {
-    await asPostgres('pg_ctl', ['-D', this.dataDir, '-o', this.options(), '-l', join(this.dir, 'server.log'), '-w', '-m', 'fast', 'restart']);
-  }
-
-  /** `pg_ctl stop -m immediate`: no shutdown checkpoint, crash recovery at the next start. */
-  async stopImmediate(): Promise<void> {
-    await asPostgres('pg_ctl', ['-D', this.dataDir, '-w', '-m', 'immediate', 'stop']);
-  }
-
-  private destroySync(): void {
-    spawnSync('runuser', ['-u', 'postgres', '--', pgBin('pg_ctl'), '-D', this.dataDir, '-w', '-m', 'immediate', 'stop'], { stdio: 'ignore', timeout: 30_000 });
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  destroy(): void {
-    this.unhook?.();
-    this.destroySync();
-  }
-}
+/** The private cluster lives in test/support so the scale-out test restarts the same kind of cluster. */
+export { PrivateCluster } from '../../test/support/private-postgres.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A data dir on a small tmpfs that can be filled up.
