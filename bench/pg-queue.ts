@@ -1,0 +1,364 @@
+/**
+ * The PostgreSQL queue against its anchors: ModelGate (real `modelgate worker` processes with a
+ * no-op module engine, bench/lib/noop-engine.ts), graphile-worker and pg-boss (no-op handlers,
+ * bench/lib/anchor-worker.ts), each with the same processes × slots on one fresh database.
+ * Per round and system, interleaved (a b c a b c …) so a shared machine's background load falls
+ * on all alike:
+ *   drain     enqueue `jobs` jobs in one bulk call from this process, time until none is left
+ *             unfinished (jobs/s); with worker CPU per job (/proc of the worker processes), WAL
+ *             bytes per job (pg_current_wal_lsn: cluster-wide, so other databases' writes count
+ *             too) and the share of the queue table's updates that were HOT (this database only).
+ *   latency   `samples` single jobs enqueued from this process into an idle system, one at a time:
+ *             enqueue call → handler start in a worker process (both on CLOCK_MONOTONIC).
+ * Figures are summed over rounds (rates) or taken over all samples (percentiles); ratios are
+ * against graphile-worker in the same run.
+ *   node --import tsx bench/pg-queue.ts [--jobs 5000] [--rounds 3] [--processes 2] [--concurrency 8]
+ *     [--samples 100] [--outputs 0] [--systems modelgate,graphile,pgboss] [--pgboss-batch 8]
+ * pg-boss fetches `--pgboss-batch` jobs per poll (see bench/lib/anchor-worker.ts).
+ * BENCH_SERVER_ROOT: another checkout whose `modelgate worker` to run (e.g. the commit before a change).
+ * BENCH_PG_URL: an admin connection (default postgres://postgres@127.0.0.1:5432/postgres); the
+ * bench creates its own database there and drops it at the end.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
+import { Client } from 'pg';
+import PgBoss from 'pg-boss';
+import type { PostgresStore as PostgresStoreClass } from '../src/store/postgres/postgres-store.ts';
+import { cpuSeconds, fmt } from './lib/load.ts';
+import { ROOT, sleep } from './lib/servers.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    processes: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '8' },
+    samples: { type: 'string', default: '100' },
+    outputs: { type: 'string', default: '0' },
+    systems: { type: 'string', default: 'modelgate,graphile,pgboss' },
+    'pgboss-batch': { type: 'string', default: '8' },
+  },
+});
+const JOBS = Number(flags.jobs);
+const ROUNDS = Number(flags.rounds);
+const PROCESSES = Number(flags.processes);
+const CONCURRENCY = Number(flags.concurrency);
+const SAMPLES = Number(flags.samples);
+const OUTPUTS = Number(flags.outputs);
+/** Any catalog model: the config routes it to the no-op engine. */
+const MODEL = 'bytedance/dreamina-4-0/text-to-image';
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Another checkout to run `modelgate worker` from (A/B of a change), as in bench/lib/servers.ts. */
+const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
+
+interface QueueSystem {
+  name: string;
+  pids: number[];
+  /** Enqueues `count` no-op jobs in one bulk call. */
+  enqueueMany(count: number): Promise<void>;
+  /** Enqueues one job whose handler records `timed` when it starts. */
+  enqueueTimed(timed: string): Promise<void>;
+  unfinished(): Promise<number>;
+  /** Removes finished jobs and vacuums, so every round starts from the same table. */
+  clean(): Promise<void>;
+  /** Tables whose update counts say how many updates were HOT. */
+  tables: { schema: string; names?: string[] };
+  stop(): Promise<void>;
+}
+
+/** A worker process's output goes to a file (a pipe nobody reads would stall it). */
+function spawnWorker(args: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  return child;
+}
+
+async function waitForLine(child: ChildProcess, logFile: string, marker: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (readFileSync(logFile, 'utf8').includes(marker)) return;
+    await sleep(50);
+  }
+  throw new Error(`worker did not log "${marker}" within 60 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(children.map(async (child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }));
+}
+
+async function startModelGate(url: string, dir: string, recordFile: string, admin: Client): Promise<QueueSystem> {
+  // The enqueuing store comes from the workers' checkout, so both agree on the migrations;
+  // opening it here migrates the database before any worker starts.
+  const { PostgresStore } = (await import(join(SERVER_ROOT, 'src/store/postgres/postgres-store.ts'))) as { PostgresStore: typeof PostgresStoreClass };
+  const store = await PostgresStore.open({ url, poolSize: 4 });
+  const configFile = join(dir, 'modelgate.json');
+  const engine = { type: 'module', module: join(ROOT, 'bench/lib/noop-engine.ts'), record_file: recordFile, outputs: OUTPUTS };
+  writeFileSync(configFile, JSON.stringify({ engines: { noop: engine }, models: { [MODEL]: { engine: 'noop' } } }));
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < PROCESSES; i++) {
+    const logFile = join(dir, `modelgate-${i}.log`);
+    const child = spawnWorker(['bin/modelgate.mjs', 'worker'], {
+      MODELGATE_DATABASE_URL: url,
+      MODELGATE_DATA_DIR: join(dir, `modelgate-data-${i}`),
+      MODELGATE_CONFIG: configFile,
+      MODELGATE_WORKERS: String(CONCURRENCY),
+    }, logFile, SERVER_ROOT);
+    children.push(child);
+    await waitForLine(child, logFile, 'worker started');
+  }
+  const job = (input: Record<string, unknown>) => ({ id: randomUUID(), ownerKeyId: 'bench', modelId: MODEL, input, maxAttempts: 3, createdAt: Date.now() });
+  return {
+    name: 'ModelGate',
+    pids: children.map((child) => child.pid!),
+    // Calls made in one event-loop turn are group-committed: one INSERT for the whole batch.
+    enqueueMany: async (count) => void (await Promise.all(Array.from({ length: count }, () => store.insertJob(job({}))))),
+    enqueueTimed: (timed) => store.insertJob(job({ timed })),
+    unfinished: async () => Number((await admin.query(`SELECT count(*) AS n FROM public.jobs WHERE state IN ('queued', 'running')`)).rows[0].n),
+    clean: async () => {
+      await admin.query(`DELETE FROM public.jobs WHERE state NOT IN ('queued', 'running')`);
+      await admin.query('VACUUM public.jobs');
+    },
+    tables: { schema: 'public', names: ['jobs'] },
+    stop: async () => {
+      await stopAll(children);
+      await store.close();
+    },
+  };
+}
+
+async function startAnchorWorkers(kind: 'graphile' | 'pgboss', url: string, dir: string, recordFile: string): Promise<ChildProcess[]> {
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < PROCESSES; i++) {
+    const logFile = join(dir, `${kind}-${i}.log`);
+    const child = spawnWorker(['--import', 'tsx', 'bench/lib/anchor-worker.ts', kind, url, String(CONCURRENCY), recordFile, flags['pgboss-batch']], {}, logFile);
+    children.push(child);
+    await waitForLine(child, logFile, 'ready');
+  }
+  return children;
+}
+
+async function startGraphile(url: string, dir: string, recordFile: string, admin: Client): Promise<QueueSystem> {
+  const utils: WorkerUtils = await makeWorkerUtils({ connectionString: url });
+  await utils.migrate();
+  const children = await startAnchorWorkers('graphile', url, dir, recordFile);
+  return {
+    name: 'graphile-worker',
+    pids: children.map((child) => child.pid!),
+    // add_jobs: graphile-worker's own bulk insert, one statement.
+    enqueueMany: async (count) => {
+      const specs = JSON.stringify(Array.from({ length: count }, () => ({ identifier: 'noop', payload: {} })));
+      await admin.query(`SELECT count(*) FROM graphile_worker.add_jobs(array(SELECT json_populate_recordset(null::graphile_worker.job_spec, $1::json)))`, [specs]);
+    },
+    enqueueTimed: async (timed) => void (await utils.addJob('noop', { timed })),
+    unfinished: async () => Number((await admin.query('SELECT count(*) AS n FROM graphile_worker._private_jobs')).rows[0].n),
+    // Finished jobs are deleted by graphile-worker itself.
+    clean: async () => void (await admin.query('VACUUM graphile_worker._private_jobs')),
+    tables: { schema: 'graphile_worker', names: ['_private_jobs'] },
+    stop: async () => {
+      await stopAll(children);
+      await utils.release();
+    },
+  };
+}
+
+async function startPgBoss(url: string, dir: string, recordFile: string, admin: Client): Promise<QueueSystem> {
+  const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false });
+  boss.on('error', (error) => console.error(error));
+  await boss.start();
+  await boss.createQueue('noop');
+  const children = await startAnchorWorkers('pgboss', url, dir, recordFile);
+  return {
+    name: 'pg-boss',
+    pids: children.map((child) => child.pid!),
+    enqueueMany: (count) => boss.insert(Array.from({ length: count }, () => ({ name: 'noop', data: {} }))),
+    enqueueTimed: async (timed) => void (await boss.send('noop', { timed })),
+    unfinished: async () => Number((await admin.query(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'noop' AND state IN ('created', 'retry', 'active')`)).rows[0].n),
+    clean: async () => {
+      await admin.query(`DELETE FROM pgboss.job WHERE name = 'noop' AND state = 'completed'`);
+      await admin.query('VACUUM pgboss.job');
+    },
+    tables: { schema: 'pgboss' },
+    stop: async () => {
+      await stopAll(children);
+      await boss.stop({ graceful: false, wait: true });
+    },
+  };
+}
+
+/** Reads what the handlers recorded since the last call: "<timed> <hrtime ns>" lines. */
+class RecordReader {
+  private offset = 0;
+  private readonly seen = new Map<string, bigint>();
+  private partial = '';
+  constructor(private readonly file: string) {}
+
+  startOf(timed: string): bigint | undefined {
+    const fd = openSync(this.file, 'r');
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      for (let n; (n = readSync(fd, buffer, 0, buffer.length, this.offset)) > 0;) {
+        this.offset += n;
+        const lines = (this.partial + buffer.subarray(0, n).toString('utf8')).split('\n');
+        this.partial = lines.pop()!;
+        for (const line of lines) {
+          const [id, at] = line.split(' ');
+          if (id && at) this.seen.set(id, BigInt(at));
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.seen.get(timed);
+  }
+}
+
+interface TableCounts { updates: number; hot: number }
+
+async function tableCounts(admin: Client, tables: QueueSystem['tables']): Promise<TableCounts> {
+  const { rows } = await admin.query(
+    `SELECT coalesce(sum(n_tup_upd), 0) AS updates, coalesce(sum(n_tup_hot_upd), 0) AS hot FROM pg_stat_user_tables
+     WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))`, [tables.schema, tables.names ?? null]);
+  return { updates: Number(rows[0].updates), hot: Number(rows[0].hot) };
+}
+
+const walLsn = async (admin: Client) => BigInt((await admin.query(`SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS at`)).rows[0].at);
+/** Table statistics reach pg_stat_user_tables up to a second after the transactions that made them. */
+const STATS_SETTLE_MS = 1_200;
+
+interface DrainRound { seconds: number; enqueueSeconds: number; cpuSeconds: number; walBytes: bigint; counts: TableCounts }
+
+async function drain(system: QueueSystem, admin: Client): Promise<DrainRound> {
+  await system.clean();
+  await sleep(STATS_SETTLE_MS);
+  const countsBefore = await tableCounts(admin, system.tables);
+  const cpuBefore = system.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const walBefore = await walLsn(admin);
+  const started = performance.now();
+  await system.enqueueMany(JOBS);
+  const enqueueSeconds = (performance.now() - started) / 1000;
+  while ((await system.unfinished()) > 0) await sleep(10);
+  const seconds = (performance.now() - started) / 1000;
+  const walBytes = (await walLsn(admin)) - walBefore;
+  const cpu = system.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
+  await sleep(STATS_SETTLE_MS);
+  const countsAfter = await tableCounts(admin, system.tables);
+  return { seconds, enqueueSeconds, cpuSeconds: cpu, walBytes, counts: { updates: countsAfter.updates - countsBefore.updates, hot: countsAfter.hot - countsBefore.hot } };
+}
+
+async function latencies(system: QueueSystem, reader: RecordReader): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    // A random idle gap, so a poller's phase does not line up with the submits.
+    await sleep(20 + Math.random() * 30);
+    const timed = randomUUID();
+    const sent = process.hrtime.bigint();
+    await system.enqueueTimed(timed);
+    const deadline = Date.now() + 30_000;
+    let start: bigint | undefined;
+    while ((start = reader.startOf(timed)) === undefined) {
+      if (Date.now() > deadline) throw new Error(`${system.name}: a timed job did not start within 30 s`);
+      await sleep(2);
+    }
+    samples.push(Number(start - sent) / 1e6);
+  }
+  // Let the idle system finish settling the last job before the next system's round.
+  while ((await system.unfinished()) > 0) await sleep(10);
+  return samples;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const database = `modelgate_pgq_${process.pid}`;
+  const adminServer = new Client({ connectionString: ADMIN_URL });
+  await adminServer.connect();
+  await adminServer.query(`CREATE DATABASE ${database}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-pgq-'));
+  const systems: QueueSystem[] = [];
+  const readers = new Map<QueueSystem, RecordReader>();
+  try {
+    const wanted = new Set(flags.systems.split(','));
+    const starters = { modelgate: startModelGate, graphile: startGraphile, pgboss: startPgBoss };
+    for (const [key, start] of Object.entries(starters)) {
+      if (!wanted.has(key)) continue;
+      const recordFile = join(dir, `${key}-started.txt`);
+      writeFileSync(recordFile, '');
+      const system = await start(url.toString(), dir, recordFile, admin);
+      systems.push(system);
+      readers.set(system, new RecordReader(recordFile));
+    }
+    console.log(`pg-queue: ${JOBS} jobs × ${ROUNDS} rounds, ${PROCESSES} processes × ${CONCURRENCY} slots, ${SAMPLES} latency samples per round, ${OUTPUTS} outputs per ModelGate job; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    // A warm-up drain each (JIT, prepared statements, connection pools), not counted.
+    for (const system of systems) await drain(system, admin);
+    const drains = new Map<QueueSystem, DrainRound[]>(systems.map((s) => [s, []]));
+    const waits = new Map<QueueSystem, number[]>(systems.map((s) => [s, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const system of systems) {
+        const result = await drain(system, admin);
+        drains.get(system)!.push(result);
+        console.log(`  round ${round + 1} ${system.name.padEnd(16)} drain ${fmt(JOBS / result.seconds, 0).padStart(6)} jobs/s`);
+      }
+      for (const system of systems) waits.get(system)!.push(...(await latencies(system, readers.get(system)!)));
+    }
+    console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    report(systems, drains, waits);
+  } finally {
+    for (const system of systems) await system.stop().catch((error: unknown) => console.error(error));
+    await admin.end();
+    await adminServer.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await adminServer.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(systems: QueueSystem[], drains: Map<QueueSystem, DrainRound[]>, waits: Map<QueueSystem, number[]>): void {
+  const rows = systems.map((system) => {
+    const rounds = drains.get(system)!;
+    const sum = (pick: (r: DrainRound) => number) => rounds.reduce((total, r) => total + pick(r), 0);
+    const jobs = JOBS * rounds.length;
+    const updates = sum((r) => r.counts.updates);
+    const samples = waits.get(system)!;
+    return {
+      name: system.name,
+      drain: jobs / sum((r) => r.seconds),
+      enqueue: jobs / sum((r) => r.enqueueSeconds),
+      cpuMs: (sum((r) => r.cpuSeconds) / jobs) * 1000,
+      walBytes: Number(rounds.reduce((total, r) => total + r.walBytes, 0n)) / jobs,
+      hot: updates > 0 ? sum((r) => r.counts.hot) / updates : NaN,
+      updatesPerJob: updates / jobs,
+      p50: percentile(samples, 50),
+      p95: percentile(samples, 95),
+    };
+  });
+  const anchor = rows.find((row) => row.name === 'graphile-worker');
+  const ratio = (value: number, base: number | undefined) => (base ? ` (${fmt(value / base, 2)}×)` : '');
+  console.log('\n| system | drain jobs/s | bulk enqueue jobs/s | worker CPU ms/job | WAL bytes/job | updates/job (HOT share) | enqueue → start p50 ms | p95 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(`| ${row.name} | ${fmt(row.drain, 0)}${ratio(row.drain, anchor?.drain)} | ${fmt(row.enqueue, 0)} | ${fmt(row.cpuMs, 2)}${ratio(row.cpuMs, anchor?.cpuMs)} | ${fmt(row.walBytes, 0)}${ratio(row.walBytes, anchor?.walBytes)} | ${fmt(row.updatesPerJob, 2)} (${fmt(row.hot * 100, 0)} %) | ${fmt(row.p50, 2)}${ratio(row.p50, anchor?.p50)} | ${fmt(row.p95, 2)} |`);
+  }
+  console.log('\nRatios are against graphile-worker in the same run. WAL is cluster-wide (other databases\' writes in the same interval count too).');
+}
+
+await main();
