@@ -11,6 +11,7 @@ import { idempotencyTests } from './suite/idempotency.ts';
 import { ignoredFieldTests } from './suite/ignored-fields.ts';
 import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
 import { leaseTests } from './suite/leases.ts';
+import { positionTests } from './suite/positions.ts';
 import { queueTests } from './suite/queue.ts';
 import { raceTests } from './suite/races.ts';
 import { retryTests } from './suite/retries.ts';
@@ -44,6 +45,7 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
 
     describe('keys and submits', () => keyAndSubmitTests(ctx));
     describe('queue, claims and cancel', () => queueTests(ctx));
+    describe('queue positions at depth', () => positionTests(ctx));
     describe('leases, fencing and the sweeper', () => leaseTests(ctx));
     describe('retryable engine failures', () => retryTests(ctx));
     describe('races and wake-ups', () => raceTests(ctx));

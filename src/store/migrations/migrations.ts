@@ -4,6 +4,7 @@
  * Migrations only ever get added; a released one is never edited.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { addQueueCounts } from './queue-counts.ts';
 
 export type SqlFlavour = 'sqlite' | 'postgres';
 
@@ -119,6 +120,13 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         // The submitted fields a job runs without (MODELGATE_UNKNOWN_INPUTS=ignore), as a JSON
         // array; NULL when there were none, which is nearly always.
         await db.schema.alterTable('jobs').addColumn('ignored_fields', 'text').execute();
+      },
+    },
+    '0007_queue_positions': {
+      async up(db: AnyDb) {
+        // Queued-job counts per range of seqs, kept by triggers, so queue_position stays cheap
+        // at any depth (queue-counts.ts says how).
+        await addQueueCounts(db, flavour);
       },
     },
   };

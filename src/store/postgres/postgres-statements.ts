@@ -8,6 +8,7 @@
  * statement is delivered by PostgreSQL only when that transaction commits, so a listener never
  * hears of a job it cannot yet see, and a crash between commit and notify cannot lose one.
  */
+import { queuePositionSql } from '../migrations/queue-counts.ts';
 
 export interface NamedStatement {
   name: string;
@@ -66,10 +67,10 @@ export const SQL = {
     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING request_id`),
   getIdempotencyKey: statement('get_idem', `SELECT request_hash, request_id FROM idempotency_keys WHERE owner_key_id = $1 AND key = $2`),
 
-  // One read answers a status poll, queue position included.
+  // One read answers a status poll, queue position included (bounded work at any depth:
+  // migrations/queue-counts.ts). One statement, so the rows and the counts share a snapshot.
   getJob: statement('get_job', `SELECT ${JOB_COLUMNS},
-      CASE WHEN j.state = 'queued'
-        THEN (SELECT count(*) FROM jobs q WHERE q.state = 'queued' AND q.seq < j.seq) END AS queue_position
+      CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
     FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2`),
   // The whole cancel decision is this one conditional UPDATE. A claim holds the row lock from
   // its SKIP LOCKED pick to its commit; this UPDATE waits for it and re-checks state='queued'

@@ -3,6 +3,7 @@
  * (key lookup, status read, submit insert, claim) are each a single prepared statement.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { queuePositionSql } from '../migrations/queue-counts.ts';
 
 function usageSql(group: string, grouping: string): string {
   return `SELECT ${group} AS grp, count(*) AS jobs, coalesce(sum(output_count), 0) AS output_count,
@@ -37,10 +38,10 @@ export function prepareStatements(db: Database) {
 
     insertJob: s(`INSERT INTO jobs (id, owner_key_id, model_id, input, ignored_fields, state, attempt, max_attempts, created_at)
       VALUES (@id, @owner_key_id, @model_id, @input, @ignored_fields, 'queued', 0, @max_attempts, @created_at)`),
-    // One read answers a status poll, queue position included.
+    // One read answers a status poll, queue position included (bounded work at any depth:
+    // migrations/queue-counts.ts).
     getJob: s(`SELECT j.*,
-        CASE WHEN j.state = 'queued'
-          THEN (SELECT count(*) FROM jobs q WHERE q.state = 'queued' AND q.seq < j.seq) END AS queue_position
+        CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
       FROM jobs j WHERE j.id = ? AND j.owner_key_id = ?`),
     cancelQueued: s(`UPDATE jobs SET state = 'cancelled', finished_at = @now
       WHERE id = @id AND owner_key_id = @owner AND state = 'queued'`),
