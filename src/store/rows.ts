@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by every SQL backend, so they answer with identical records. */
-import type { ApiKeyRecord, ClaimedJob, FileRecord, JobAttemptState, JobOutputFile, JobRecord, JobState, JobUsage, NewJob, UsageGroup } from './store.ts';
+import type { ApiKeyRecord, ClaimedJob, FileRecord, JobAttemptState, JobOutputFile, JobRecord, JobState, JobUsage, ModelLoad, NewJob, UsageGroup } from './store.ts';
 
 export interface JobRow {
   seq: number | string;
@@ -163,4 +163,15 @@ export function fileToRow(file: FileRecord): FileRow {
 /** The error a job gets when its workers kept dying and its retry budget ran out. */
 export function workerLostMessage(maxAttempts: number): string {
   return `The job was claimed ${maxAttempts} time(s) and each time its worker stopped answering (crash, kill or lost connection) before finishing; it will not be retried.`;
+}
+
+/** One row of the per-model load count (PostgreSQL returns sums as strings). */
+export interface LoadRow {
+  model_id: string;
+  queued: number | string;
+  running: number | string;
+}
+
+export function rowToModelLoad(row: LoadRow): ModelLoad {
+  return { modelId: row.model_id, queued: num(row.queued), running: num(row.running) };
 }

@@ -158,6 +158,22 @@ export interface JobAttemptState {
   outputs: JobOutputFile[] | null;
 }
 
+/** What a claim must respect besides the queue order. */
+export interface ClaimLimits {
+  /**
+   * MODELGATE_MAX_RUNNING_PER_KEY: a key never has more running jobs than this; its queued jobs
+   * are skipped (others' run meanwhile) until one of its running jobs settles. 0: unlimited.
+   */
+  maxRunningPerKey: number;
+}
+
+/** One model's share of the queue, for the metrics gauges. */
+export interface ModelLoad {
+  modelId: string;
+  queued: number;
+  running: number;
+}
+
 /** Differences between backends, named instead of tested for with `if (sqlite)`. */
 export interface StoreCapabilities {
   /** Whether a submit in one process wakes idle workers in another (LISTEN/NOTIFY). */
@@ -191,7 +207,8 @@ export interface Store {
   getJobAttemptState(id: string): Promise<JobAttemptState | undefined>;
 
   // Jobs, worker side. Every write after the claim is fenced on (id, attempt, state='running').
-  claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined>;
+  /** `limits` (default: none) is enforced by the claim itself, atomically across processes. */
+  claimNext(workerId: string, leaseMs: number, now: number, limits?: ClaimLimits): Promise<ClaimedJob | undefined>;
   heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean>;
   reportProgress(id: string, attempt: number, progress: number): Promise<boolean>;
   /** Settles the job as succeeded with its outputs and `usage` (default NO_USAGE) in one statement. */
@@ -215,6 +232,19 @@ export interface Store {
    * single total. Another key's jobs are never counted.
    */
   usage(query: UsageQuery): Promise<UsageGroup[]>;
+
+  /** Queued and running jobs per model (models with neither are absent): one grouped count, for /metrics. */
+  loadByModel(): Promise<ModelLoad[]>;
+
+  /**
+   * Shared rate limits: counts one more request of `key` in the fixed window starting at
+   * `windowStart` (epoch ms) and resolves with the window's count so far, atomically across every
+   * process on the store. Only on backends several API servers share (PostgreSQL); absent on
+   * SQLite, whose one API process counts in memory for free (limits/rate-limit.ts says why).
+   */
+  hitRateWindow?(key: string, windowStart: number): Promise<number>;
+  /** Deletes rate windows that started before `before`; resolves with how many. Present with hitRateWindow. */
+  pruneRateWindows?(before: number): Promise<number>;
 
   /** Calls the listener when a job may have become claimable; returns the unsubscribe. */
   onJobAvailable(listener: () => void): () => void;

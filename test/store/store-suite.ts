@@ -11,6 +11,7 @@ import { idempotencyTests } from './suite/idempotency.ts';
 import { ignoredFieldTests } from './suite/ignored-fields.ts';
 import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
 import { leaseTests } from './suite/leases.ts';
+import { limitTests } from './suite/limits.ts';
 import { positionTests } from './suite/positions.ts';
 import { queueTests } from './suite/queue.ts';
 import { raceTests } from './suite/races.ts';
@@ -54,5 +55,6 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('ignored input fields', () => ignoredFieldTests(ctx));
     describe('housekeeping reads', () => attemptStateTests(ctx));
     describe('usage and cost', () => usageTests(ctx));
+    describe('limits: running quota, load, rate windows', () => limitTests(ctx));
   });
 }

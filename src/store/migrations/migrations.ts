@@ -129,6 +129,22 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         await addQueueCounts(db, flavour);
       },
     },
+    '0009_limits': {
+      async up(db: AnyDb) {
+        // Shared per-key rate limits (PostgreSQL; SQLite keeps them in memory, see
+        // limits/rate-limit.ts): one row per key per fixed window, counted by an upsert per
+        // request and pruned by the janitor once the window is over.
+        await db.schema
+          .createTable('rate_windows')
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('window_start', epochMs, (c) => c.notNull())
+          .addColumn('hits', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('rate_windows_pk', ['key', 'window_start'])
+          .execute();
+        // MODELGATE_MAX_RUNNING_PER_KEY: the claim counts the candidate owner's running jobs.
+        await sql`CREATE INDEX jobs_running_owner ON jobs (owner_key_id) WHERE state = 'running'`.execute(db);
+      },
+    },
   };
 }
 

@@ -85,6 +85,9 @@ export const SQL = {
   claimNext: statement('claim_next', `UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = $1,
       lease_until = $2, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
     WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $3)
+        -- MODELGATE_MAX_RUNNING_PER_KEY ($4, 0 = off): skip jobs whose owner already runs its
+        -- quota. Concurrent claims can both pass this; PostgresStore.claimNext re-checks under a lock.
+        AND ($4::int = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < $4::int)
         ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
       AND state = 'queued'
     RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
@@ -125,6 +128,23 @@ export const SQL = {
   usageTotal: statement('usage_total', usageSql(`NULL::text`, '')),
   usageByModel: statement('usage_by_model', usageSql(`model_id`, 'GROUP BY model_id ORDER BY grp')),
   usageByDay: statement('usage_by_day', usageSql(`to_char(to_timestamp(finished_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`, 'GROUP BY grp ORDER BY grp')),
+
+  // MODELGATE_MAX_RUNNING_PER_KEY, inside the claim's transaction: claims of one owner wait for
+  // each other here, and the count after the lock (a new statement, so a new snapshot) sees every
+  // claim committed before it. $1: the install's channel and the owner, so schemas do not collide.
+  lockOwnerQuota: statement('lock_owner_quota', `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`),
+  runningOf: statement('running_of', `SELECT count(*) AS running FROM jobs WHERE owner_key_id = $1 AND state = 'running'`),
+
+  // /metrics: the queue and the running jobs per model, one grouped count.
+  loadByModel: statement('load_by_model', `SELECT model_id, count(*) FILTER (WHERE state = 'queued') AS queued,
+      count(*) FILTER (WHERE state = 'running') AS running
+    FROM jobs WHERE state IN ('queued', 'running') GROUP BY model_id ORDER BY model_id`),
+
+  // Shared rate limits: one upsert per request counts it and reads the window's total.
+  hitRateWindow: statement('hit_rate_window', `INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, 1)
+    ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
+    RETURNING hits`),
+  pruneRateWindows: statement('prune_rate_windows', `DELETE FROM rate_windows WHERE window_start < $1`),
 
   listExpired: statement('list_expired', `SELECT id, attempt, max_attempts FROM jobs
     WHERE state = 'running' AND lease_until < $1`),

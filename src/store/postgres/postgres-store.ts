@@ -5,14 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery } from '../store.ts';
+import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
 import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
 import { SQL, type NamedStatement } from './postgres-statements.ts';
 
 export type { PostgresOptions } from './postgres-connection.ts';
+
+/** Claims in a row that may lose the per-key quota race before the slot waits for its next poll. */
+const QUOTA_CLAIM_TRIES = 3;
 
 export class PostgresStore implements Store {
   readonly capabilities = { crossProcessWakeups: true };
@@ -151,9 +154,47 @@ export class PostgresStore implements Store {
     return rows[0].state === 'cancelled' ? 'cancelled' : 'not_cancellable';
   }
 
-  async claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined> {
-    const { rows } = await this.run<JobRow>(SQL.claimNext, [workerId, now + leaseMs, now]);
+  async claimNext(workerId: string, leaseMs: number, now: number, limits?: ClaimLimits): Promise<ClaimedJob | undefined> {
+    const quota = limits?.maxRunningPerKey ?? 0;
+    if (quota > 0) return this.claimWithinQuota([workerId, now + leaseMs, now, quota], quota);
+    const { rows } = await this.run<JobRow>(SQL.claimNext, [workerId, now + leaseMs, now, 0]);
     return rows[0] && rowToClaimedJob(rows[0]);
+  }
+
+  /**
+   * MODELGATE_MAX_RUNNING_PER_KEY across processes. The claim statement skips owners at their
+   * quota as of its snapshot, so two claims for one owner can both pass it; each then takes the
+   * owner's advisory lock and counts again in a fresh snapshot, which holds every claim committed
+   * before the lock was granted. A claim that finds the owner over quota rolls back, and the
+   * next try's snapshot skips that owner. Installs without a quota keep the one-statement claim.
+   */
+  private async claimWithinQuota(values: unknown[], quota: number): Promise<ClaimedJob | undefined> {
+    for (let tries = 0; tries < QUOTA_CLAIM_TRIES; tries++) {
+      const client = await this.pool.connect();
+      const q = <R extends QueryResultRow>(statement: NamedStatement, params: unknown[]) => client.query<R>({ name: statement.name, text: statement.text, values: params });
+      try {
+        await client.query('BEGIN');
+        const row = (await q<JobRow>(SQL.claimNext, values)).rows[0];
+        if (!row) {
+          await client.query('COMMIT');
+          return undefined;
+        }
+        await q(SQL.lockOwnerQuota, [`${this.channel}:${row.owner_key_id}`]);
+        const running = Number((await q<{ running: number | string }>(SQL.runningOf, [row.owner_key_id])).rows[0]!.running);
+        if (running <= quota) {
+          await client.query('COMMIT');
+          return rowToClaimedJob(row);
+        }
+        await client.query('ROLLBACK');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+    // Lost the race every time: the slot polls again shortly, as when the queue is empty.
+    return undefined;
   }
 
   async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
@@ -207,6 +248,18 @@ export class PostgresStore implements Store {
     const statement = query.groupBy === 'model' ? SQL.usageByModel : query.groupBy === 'day' ? SQL.usageByDay : SQL.usageTotal;
     const { rows } = await this.run<UsageRow>(statement, [query.ownerKeyId, query.from, query.to]);
     return rows.map(rowToUsageGroup);
+  }
+
+  async loadByModel(): Promise<ModelLoad[]> {
+    return (await this.run<LoadRow>(SQL.loadByModel, [])).rows.map(rowToModelLoad);
+  }
+
+  async hitRateWindow(key: string, windowStart: number): Promise<number> {
+    return (await this.run<{ hits: number }>(SQL.hitRateWindow, [key, windowStart])).rows[0]!.hits;
+  }
+
+  async pruneRateWindows(before: number): Promise<number> {
+    return (await this.run(SQL.pruneRateWindows, [before])).rowCount ?? 0;
   }
 
   onJobAvailable(listener: () => void): () => void {

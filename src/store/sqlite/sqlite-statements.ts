@@ -55,7 +55,11 @@ export function prepareStatements(db: Database) {
     // so the caller would run a job whose claim was never saved.
     claimNext: s(`UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = @worker,
         lease_until = @lease_until, started_at = coalesce(started_at, @now), progress = NULL, not_before = NULL
-      WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= @now) ORDER BY seq LIMIT 1)
+      WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= @now)
+          -- MODELGATE_MAX_RUNNING_PER_KEY (0 = off): skip jobs whose owner already runs its quota;
+          -- one writer, so the count and the claim cannot be split.
+          AND (@max_running = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < @max_running)
+          ORDER BY seq LIMIT 1)
       RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
     heartbeat: s(`UPDATE jobs SET lease_until = @lease_until
       WHERE id = @id AND attempt = @attempt AND state = 'running'`),
@@ -86,6 +90,10 @@ export function prepareStatements(db: Database) {
     usageTotal: s(usageSql(`NULL`, '')),
     usageByModel: s(usageSql(`model_id`, 'GROUP BY model_id ORDER BY grp')),
     usageByDay: s(usageSql(`date(finished_at / 1000, 'unixepoch')`, 'GROUP BY grp ORDER BY grp')),
+    // /metrics: the queue and the running jobs per model, one grouped count.
+    loadByModel: s(`SELECT model_id, sum(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
+        sum(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running
+      FROM jobs WHERE state IN ('queued', 'running') GROUP BY model_id ORDER BY model_id`),
     listExpired: s(`SELECT id, attempt, lost_leases, max_attempts FROM jobs
       WHERE state = 'running' AND lease_until < ?`),
     // Both settle an expired lease, fenced like every worker write so a late heartbeat or a

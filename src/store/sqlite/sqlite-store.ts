@@ -4,8 +4,8 @@
  * processes find new jobs by polling (capabilities.crossProcessWakeups = false).
  */
 import type { Database } from 'better-sqlite3';
-import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery } from '../store.ts';
+import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
@@ -113,9 +113,9 @@ export class SqliteStore implements Store {
     return row && rowToJobAttemptState(row);
   }
 
-  async claimNext(workerId: string, leaseMs: number, now: number): Promise<ClaimedJob | undefined> {
+  async claimNext(workerId: string, leaseMs: number, now: number, limits?: ClaimLimits): Promise<ClaimedJob | undefined> {
     // .all(), not .get(): see claimNext in sqlite-statements.ts (a failed commit must throw).
-    const [row] = this.sql.claimNext.all({ worker: workerId, lease_until: now + leaseMs, now }) as JobRow[];
+    const [row] = this.sql.claimNext.all({ worker: workerId, lease_until: now + leaseMs, now, max_running: limits?.maxRunningPerKey ?? 0 }) as JobRow[];
     return row && rowToClaimedJob(row);
   }
 
@@ -164,6 +164,10 @@ export class SqliteStore implements Store {
   async usage(query: UsageQuery): Promise<UsageGroup[]> {
     const statement = query.groupBy === 'model' ? this.sql.usageByModel : query.groupBy === 'day' ? this.sql.usageByDay : this.sql.usageTotal;
     return (statement.all({ owner: query.ownerKeyId, from: query.from, to: query.to }) as UsageRow[]).map(rowToUsageGroup);
+  }
+
+  async loadByModel(): Promise<ModelLoad[]> {
+    return (this.sql.loadByModel.all() as LoadRow[]).map(rowToModelLoad);
   }
 
   onJobAvailable(listener: () => void): () => void {
