@@ -19,6 +19,8 @@ export interface S3Bucket {
   bucket: string;
   /** The key prefix ModelGate writes under (the path of MODELGATE_S3_URL). */
   prefix: string;
+  /** s3rver's folder (removed by close()). */
+  directory: string;
   env: Record<string, string>;
   /** Keys of the objects stored so far (read from s3rver's folder), for assertions. */
   keys(): string[];
@@ -34,6 +36,7 @@ export async function startS3Bucket(bucket = 'modelgate', prefix = 'mg'): Promis
     endpoint,
     bucket,
     prefix,
+    directory,
     env: {
       MODELGATE_S3_URL: `s3://${bucket}/${prefix}`,
       MODELGATE_S3_FORCE_PATH_STYLE: '1',
