@@ -30,7 +30,10 @@ export interface EngineRunContext {
   signal: AbortSignal;
   /** Progress from 0 to 1; the worker throttles what it writes. */
   progress(fraction: number): void;
-  /** A private scratch directory for this attempt, removed afterwards. */
+  /**
+   * A private scratch directory for this attempt, removed afterwards. Created when first read,
+   * so an engine that never needs one costs its attempt no file-system calls.
+   */
   workDir: string;
   log: Logger;
 }

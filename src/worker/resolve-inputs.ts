@@ -10,12 +10,14 @@ import { InputError } from '../inputs/errors.ts';
 import { resolveFileInput } from '../inputs/resolve-file.ts';
 import type { ClaimedJob } from '../store/store.ts';
 
-export async function resolveJobFiles(ctx: Pick<Context, 'catalog' | 'config' | 'uploads' | 'resolver'>, job: ClaimedJob, workDir: string, signal: AbortSignal): Promise<Record<string, ResolvedFile>> {
+export async function resolveJobFiles(ctx: Pick<Context, 'catalog' | 'config' | 'uploads' | 'resolver'>, job: ClaimedJob, workDirOf: () => string, signal: AbortSignal): Promise<Record<string, ResolvedFile>> {
   const model = ctx.catalog.get(job.modelId);
   const files: Record<string, ResolvedFile> = {};
   const { inputs } = ctx.config;
   for (const spec of model?.fileInputs ?? []) {
     if (!Object.hasOwn(job.input, spec.field)) continue;
+    // Asked for only here, so a job without file inputs never creates its work dir.
+    const workDir = workDirOf();
     try {
       files[spec.field] = await resolveFileInput(job.input[spec.field], spec, {
         workDir,

@@ -4,7 +4,6 @@
  * is aborted and nothing is written: the attempt that holds the lease now owns the job.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { EngineError, RetryableEngineError, type EngineOutput } from '../engines/engine.ts';
@@ -14,6 +13,7 @@ import type { ThrottledLog } from '../throttled-log.ts';
 import { backoffDelay } from './backoff.ts';
 import { resolveJobFiles } from './resolve-inputs.ts';
 import { measureUsage } from './usage.ts';
+import { WorkDir } from './work-dir.ts';
 
 /** Why an attempt was aborted from outside the engine. */
 export type AbortReason = 'lease_lost' | 'shutdown';
@@ -76,7 +76,7 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       faults ? faults.write('warn', 'progress', { err: error }, 'progress write failed') : log.warn({ err: error }, 'progress write failed'));
   };
 
-  const workDir = join(config.dataDir, 'work', `${job.id}-${job.attempt}`);
+  const workDir = new WorkDir(join(config.dataDir, 'work', `${job.id}-${job.attempt}`));
   // Output keys written by this attempt; removed again unless the attempt settles as succeeded.
   const written: string[] = [];
   let succeeded = false;
@@ -87,16 +87,15 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       log.warn({ engine: route.engineName }, 'no available engine for model');
       return { state: 'failed' };
     }
-    await mkdir(workDir, { recursive: true });
     log.info({ engine: route.engineName }, 'attempt started');
-    const files = await resolveJobFiles(ctx, job, workDir, controller.signal);
+    const files = await resolveJobFiles(ctx, job, () => workDir.ensure(), controller.signal);
     const outputs = await route.engine.run(
       { requestId: job.id, modelId: job.modelId, attempt: job.attempt, input: job.input, files },
-      { signal: controller.signal, progress, workDir, log },
+      { signal: controller.signal, progress, get workDir() { return workDir.ensure(); }, log },
     );
     if (controller.signal.aborted) throw controller.signal.reason;
     // Measured before the outputs are stored, while the engine's files are still in the work dir.
-    const usage = await measureUsage(outputs, ctx.pricing.priceOf(job.modelId), workDir, log);
+    const usage = await measureUsage(outputs, ctx.pricing.priceOf(job.modelId), () => workDir.ensure(), log);
     const stored = await storeOutputs(ctx, job, outputs, written);
     succeeded = await storeWrite(store.complete(job.id, job.attempt, stored, Date.now(), usage));
     if (!succeeded) log.warn('attempt finished after losing its lease; its outputs were discarded');
@@ -143,7 +142,7 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     shutdown.removeEventListener('abort', onShutdown);
     // Best effort: on a full disk even removing can fail, and the reaper sweeps what is left.
     if (!succeeded) await Promise.all(written.map((key) => ctx.blobs.delete(key).catch(() => {})));
-    await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    await workDir.remove();
   }
 }
 

@@ -28,10 +28,10 @@ async function videoSeconds(output: EngineOutput, scratchPath: string, log: Logg
   }
 }
 
-export async function measureUsage(outputs: readonly EngineOutput[], price: Price, workDir: string, log: Logger): Promise<JobUsage> {
+export async function measureUsage(outputs: readonly EngineOutput[], price: Price, workDirOf: () => string, log: Logger): Promise<JobUsage> {
   let seconds = 0;
   for (const [index, output] of outputs.entries()) {
-    if (output.kind === 'video') seconds += await videoSeconds(output, join(workDir, `usage-probe-${index}`), log);
+    if (output.kind === 'video') seconds += await videoSeconds(output, join(workDirOf(), `usage-probe-${index}`), log);
   }
   const costUsd = price.usd * (price.unit === 'output' ? outputs.length : seconds);
   return { outputs: outputs.length, seconds, costUsd };

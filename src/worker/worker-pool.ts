@@ -3,6 +3,11 @@
  * Idle slots sleep until the store says a job may be available (same-process submits wake them
  * at once) or the poll interval passes (for submits made by other processes).
  *
+ * A wake-up rouses one idle slot, not all of them, and a slot whose claim found a job passes the
+ * wake-up on to the next sleeper, since more may be queued: a batch of jobs fans out to every
+ * slot within a few claims, while a single submit costs about two claims per process instead of
+ * one per idle slot.
+ *
  * While storage fails (a claim throws, or an attempt hits a full disk), every slot of the pool
  * stops claiming for a back-off that doubles with each fault in a row, and before it claims again
  * checks that the data folder takes a write: a job is only claimed when it has a chance to run,
@@ -38,7 +43,10 @@ export class WorkerPool {
   private readonly shutdown = new AbortController();
   private readonly slots: Promise<void>[] = [];
   private stopping = false;
-  private wakeups = new Set<() => void>();
+  /** Sleeping slots' wake functions, oldest first. */
+  private readonly wakeups = new Set<() => void>();
+  /** Counts wake-ups, so a slot can tell that one arrived while its claim was in flight. */
+  private wakeGeneration = 0;
   private unsubscribe: (() => void) | undefined;
   private readonly storage: Backoff;
   private readonly faults: ThrottledLog;
@@ -55,14 +63,18 @@ export class WorkerPool {
   }
 
   start(): void {
-    this.unsubscribe = this.ctx.store.onJobAvailable(() => this.wakeAll());
+    this.unsubscribe = this.ctx.store.onJobAvailable(() => this.wakeOne());
     for (let slot = 0; slot < this.options.concurrency; slot++) this.slots.push(this.runSlot(`${this.id}/${slot}`));
   }
 
+  private wakeOne(): void {
+    this.wakeGeneration++;
+    const [first] = this.wakeups;
+    first?.();
+  }
+
   private wakeAll(): void {
-    const sleepers = this.wakeups;
-    this.wakeups = new Set();
-    for (const wake of sleepers) wake();
+    for (const wake of [...this.wakeups]) wake();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -88,6 +100,7 @@ export class WorkerPool {
         }
         if (!(await this.storageTakesWrites())) continue;
       }
+      const generation = this.wakeGeneration;
       let job;
       try {
         job = await store.claimNext(workerId, config.leaseMs, Date.now());
@@ -97,9 +110,13 @@ export class WorkerPool {
       }
       if (!job) {
         this.recovered();
-        await this.sleep(this.idlePollMs);
+        // A wake-up that came while this claim was in flight may be for a job its snapshot
+        // could not see yet, and it may have found no sleeper to wake: look once more.
+        if (this.wakeGeneration === generation) await this.sleep(this.idlePollMs);
         continue;
       }
+      // The relay: more jobs may be queued behind this one, so the next sleeper looks too.
+      this.wakeOne();
       try {
         const outcome = await runAttempt(this.ctx, job, this.shutdown.signal, this.faults);
         if (outcome.storageFault) this.storage.fault(Date.now());

@@ -34,7 +34,8 @@ export class LocalBlobStore implements BlobStore {
       await rm(temporary, { force: true });
       throw error;
     }
-    return { size: (await stat(target)).size };
+    // A buffer's size is known; only a copied or streamed file needs a stat to learn it.
+    return { size: Buffer.isBuffer(source) ? source.length : (await stat(target)).size };
   }
 
   url(key: string): string {
