@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.ts';
 import { inputSettingsFromEnv, type InputSettings } from './inputs/settings.ts';
 import { tlsFilesSetting, type TlsFiles } from './tls/settings.ts';
+import { s3SettingsFromEnv, type S3Settings } from './blobs/s3/s3-settings.ts';
 
 export { ConfigError } from './config-error.ts';
 
@@ -81,6 +82,8 @@ export interface Config {
    * operators whose clients send extras (a LoRA path, a `webhook`).
    */
   unknownInputs: 'reject' | 'ignore';
+  /** MODELGATE_S3_URL and friends: outputs and uploads in a bucket; undefined keeps them under the data folder. */
+  s3: S3Settings | undefined;
 }
 
 export const DEFAULTS = {
@@ -263,5 +266,6 @@ export function loadConfig(env: Env = process.env): Config {
     inputs: inputSettingsFromEnv(env),
     uploadRetentionMs: integerSetting(env, 'MODELGATE_UPLOAD_RETENTION_HOURS', 24, 1, 24 * 365) * 3600_000,
     unknownInputs: choiceSetting(env, 'MODELGATE_UNKNOWN_INPUTS', DEFAULTS.unknownInputs, ['reject', 'ignore']),
+    s3: s3SettingsFromEnv(env),
   };
 }

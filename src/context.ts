@@ -2,10 +2,9 @@
  * Everything a process needs, built once from the configuration and passed explicitly:
  * no module-level singletons. `close()` releases it all in reverse order of creation.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BlobStore } from './blobs/blob-store.ts';
-import { LocalBlobStore } from './blobs/local/local-blob-store.ts';
+import { createBlobStore } from './blobs/create-blob-store.ts';
 import { type Catalog, loadCatalog } from './catalog/catalog.ts';
 import { Pricing } from './catalog/pricing.ts';
 import type { Config } from './config.ts';
@@ -51,7 +50,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Before anything is opened: a price whose unit does not fit its model stops the start.
   const pricing = Pricing.create(config, catalog);
   const store = overrides.store ?? (await createStore(config));
-  const blobs = new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
+  const blobs = createBlobStore(config);
   const engines = await EngineRegistry.create(config, catalog, log, overrides.engines);
   return {
     config,

@@ -9,6 +9,7 @@ export const ERROR_CATALOG = {
   not_found: { code: 404001, status: 404, meaning: 'No such request id for this API key (or no such route).' },
   body_too_large: { code: 413001, status: 413, meaning: 'The request body is larger than the configured limit.' },
   unsupported_encoding: { code: 415001, status: 415, meaning: 'The body\'s Content-Encoding is not one this route decodes.' },
+  range_not_satisfiable: { code: 416001, status: 416, meaning: 'A download\'s Range starts past the end of the file; `Content-Range: bytes */<size>` gives its size.' },
   invalid_input: { code: 422001, status: 422, meaning: 'The input failed validation: schema, file rule or malformed body.' },
   rate_limited: { code: 429001, status: 429, meaning: 'Too many requests for this API key; retry after `Retry-After` seconds.' },
   internal: { code: 500001, status: 500, meaning: 'An unexpected server error; the request was not accepted.' },

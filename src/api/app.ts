@@ -80,8 +80,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   const jobs = new JobService(ctx);
   await app.register(systemRoutes(ctx));
   await app.register(modelPageRoutes(ctx));
-  const blobFolder = ctx.blobs.capabilities.localFolder;
-  if (blobFolder !== undefined) await app.register(blobRoutes(blobFolder));
+  await app.register(blobRoutes(ctx.blobs));
 
   await app.register(async (authed) => {
     installAuth(authed, ctx.store);

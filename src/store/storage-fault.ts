@@ -13,10 +13,13 @@
  * because of the job, so whatever they throw is the storage's doing.
  */
 
-/** A Store write failed; `cause` says how. */
+/**
+ * A Store write failed, or the object storage (src/blobs/s3/) could not be reached; `cause` says
+ * how, `what` which storage it was.
+ */
 export class StorageFaultError extends Error {
-  constructor(cause: unknown) {
-    super(`the job store could not be written: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  constructor(cause: unknown, what = 'the job store could not be written') {
+    super(`${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = 'StorageFaultError';
   }
 }

@@ -13,13 +13,17 @@
  * database (a misconfigured process must not wipe a shared blob folder). Removals are
  * idempotent, so any number of processes on one data folder, SQLite or PostgreSQL, agree.
  *
- * The listing is of the blob store's local folder (BlobStoreCapabilities.localFolder): the
- * BlobStore seam has no list operation, so a backend without a local folder would need one
- * before its outputs can be reaped.
+ * Where the blob store has a local folder (BlobStoreCapabilities.localFolder) its folders are
+ * listed and removed whole, half-written `.partial` files and emptied job folders included.
+ * Elsewhere (object storage) the store's `list('outputs/')` is read job by job and an orphaned
+ * folder's objects are deleted one by one; a multipart upload that a killed process never
+ * finished is not an object at all, and is left to the bucket's lifecycle rule
+ * (AbortIncompleteMultipartUpload, docs/operations.md).
  */
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import type { Context } from '../context.ts';
 import { type JobAttemptState, type Store, TERMINAL_STATES } from '../store/store.ts';
 
@@ -61,6 +65,19 @@ export async function reapWorkFolders(store: Store, dataDir: string): Promise<nu
   return removed;
 }
 
+/**
+ * Which of a job's output folders (`<attempt>-<token>`, listed before the job was read) no
+ * attempt can still settle into and no settled result names.
+ */
+function orphanedOutputFolders(job: JobAttemptState, names: Iterable<string>): string[] {
+  // Keys are `outputs/<id>/<attempt>-<token>/<file>`: the third segment is the folder.
+  const referenced = new Set((job.outputs ?? []).map((output) => output.key.split('/')[2]));
+  return [...names].filter((name) => {
+    const match = OUTPUT_FOLDER.exec(name);
+    return match !== null && !referenced.has(name) && !maySettle(job, Number(match[1]));
+  });
+}
+
 export async function reapOutputFolders(store: Store, blobsRoot: string): Promise<number> {
   const root = join(blobsRoot, 'outputs');
   let removed = 0;
@@ -68,11 +85,7 @@ export async function reapOutputFolders(store: Store, blobsRoot: string): Promis
     const attempts = await folders(join(root, id));
     const job = await store.getJobAttemptState(id);
     if (!job) continue;
-    // Keys are `outputs/<id>/<attempt>-<token>/<file>`: the third segment is the folder.
-    const referenced = new Set((job.outputs ?? []).map((output) => output.key.split('/')[2]));
-    for (const name of attempts) {
-      const match = OUTPUT_FOLDER.exec(name);
-      if (!match || referenced.has(name) || maySettle(job, Number(match[1]))) continue;
+    for (const name of orphanedOutputFolders(job, attempts)) {
       await remove(join(root, id, name));
       removed++;
     }
@@ -83,10 +96,42 @@ export async function reapOutputFolders(store: Store, blobsRoot: string): Promis
   return removed;
 }
 
+/**
+ * The same judgement over a blob store's key listing. A job's keys arrive together (the listing
+ * is grouped by folder), so each job is read once, after all its keys were listed, and only one
+ * job's keys are held at a time.
+ */
+export async function reapOutputKeys(store: Store, blobs: BlobStore): Promise<number> {
+  let removed = 0;
+  let current: { id: string; folders: Map<string, string[]> } | undefined;
+  const settle = async () => {
+    if (!current) return;
+    const job = await store.getJobAttemptState(current.id);
+    if (!job) return;
+    for (const name of orphanedOutputFolders(job, current.folders.keys())) {
+      for (const key of current.folders.get(name)!) await blobs.delete(key);
+      removed++;
+    }
+  };
+  for await (const key of blobs.list('outputs/')) {
+    const [, id, folder] = key.split('/');
+    if (!id || !folder) continue;
+    if (current?.id !== id) {
+      await settle();
+      current = { id, folders: new Map() };
+    }
+    const keys = current.folders.get(folder) ?? [];
+    keys.push(key);
+    current.folders.set(folder, keys);
+  }
+  await settle();
+  return removed;
+}
+
 export async function reapOrphans(ctx: Pick<Context, 'store' | 'blobs' | 'config'>, scope: 'work' | 'all'): Promise<ReapResult> {
   const work = await reapWorkFolders(ctx.store, ctx.config.dataDir);
   const folder = ctx.blobs.capabilities.localFolder;
-  const outputs = scope === 'all' && folder !== undefined ? await reapOutputFolders(ctx.store, folder) : 0;
+  const outputs = scope !== 'all' ? 0 : folder !== undefined ? await reapOutputFolders(ctx.store, folder) : await reapOutputKeys(ctx.store, ctx.blobs);
   return { work, outputs };
 }
 

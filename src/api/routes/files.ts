@@ -5,6 +5,8 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import { BlobNotFoundError } from '../../blobs/blob-store.ts';
 import type { Context } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { InputError } from '../../inputs/errors.ts';
@@ -56,13 +58,23 @@ export function fileRoutes(ctx: Context) {
 
     app.get<{ Params: { file_id: string } }>('/v1/files/:file_id', { schema: { response: errorResponses([401, 404]) } }, async (request, reply) => {
       const record = await uploads.find(ownerOf(request), request.params.file_id);
-      if (!record) throw new ApiError('not_found', `File ${request.params.file_id} was not found.`);
+      const missing = () => new ApiError('not_found', `File ${request.params.file_id} was not found.`);
+      if (!record) throw missing();
+      let body: Readable;
+      try {
+        // Streamed from the blob store, wherever it is (the data folder or a bucket).
+        body = await ctx.blobs.read(record.blobKey);
+      } catch (error) {
+        // Expired and removed by the janitor since its row was read.
+        if (error instanceof BlobNotFoundError) throw missing();
+        throw error;
+      }
       return reply
         .type(record.contentType)
         .header('content-length', record.sizeBytes)
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, no-store')
-        .send(ctx.blobs.read(record.blobKey));
+        .send(body);
     });
   };
 }

@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import { LocalBlobStore } from '../../src/blobs/local/local-blob-store.ts';
+import { tempDir } from '../support/harness.ts';
+import { blobStoreSuite } from './blob-store-suite.ts';
+
+blobStoreSuite('local disk', async () => {
+  const dir = tempDir('modelgate-local-blobs-');
+  return {
+    store: new LocalBlobStore(join(dir.path, 'blobs'), 'http://mg.test'),
+    expectedUrl: (key) => `http://mg.test/v1/blobs/${key}`,
+    largeBytes: 24 * 1024 * 1024,
+    memoryBound: 8 * 1024 * 1024,
+    partsUploaded: undefined,
+    async close() {
+      dir.remove();
+    },
+  };
+});
