@@ -66,6 +66,17 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Per-key request budget per minute; 0 disables rate limiting. */
   rateLimitPerMinute: number;
+  /**
+   * MODELGATE_REDIS_URL: rate-limit counters live in this Redis, shared by every API server.
+   * Unset: in PostgreSQL when the store is PostgreSQL, else in the process's memory.
+   */
+  redisUrl: string | undefined;
+  /** MODELGATE_MAX_RUNNING_PER_KEY: at most this many running jobs per key; 0 is unlimited. */
+  maxRunningPerKey: number;
+  /** MODELGATE_METRICS_TOKEN: the bearer token GET /metrics requires; unset, the route is off. */
+  metricsToken: string | undefined;
+  /** MODELGATE_METRICS_PORT: `modelgate worker` serves GET /metrics on this port (same token); unset, it does not. */
+  metricsPort: number | undefined;
   engines: Record<string, EngineConfig>;
   /** Per-model settings: an engine route (else the catalog's default) and a price. */
   models: Record<string, ModelSetting>;
@@ -101,6 +112,7 @@ export const DEFAULTS = {
   faultBackoffMs: 1_000,
   sqliteSynchronous: 'FULL',
   rateLimitPerMinute: 0,
+  maxRunningPerKey: 0,
   unknownInputs: 'reject',
   // The engines every install has; catalog entries name one of these as their default.
   engines: { builtin: { type: 'builtin' }, onnx: { type: 'onnx' } },
@@ -138,6 +150,28 @@ function databaseUrlSetting(env: Env): string | undefined {
   if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
     throw new ConfigError('MODELGATE_DATABASE_URL', 'must be a postgres:// or postgresql:// URL (unset it to use the embedded SQLite database)');
   }
+  return raw;
+}
+
+function redisUrlSetting(env: Env): string | undefined {
+  const raw = (env.MODELGATE_REDIS_URL ?? '').trim();
+  if (raw === '') return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  // Not echoed: it may carry a password.
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError('MODELGATE_REDIS_URL', 'must be a redis:// or rediss:// URL (unset it to keep rate limits in the database or in memory)');
+  return raw;
+}
+
+function metricsTokenSetting(env: Env): string | undefined {
+  const raw = (env.MODELGATE_METRICS_TOKEN ?? '').trim();
+  if (raw === '') return undefined;
+  // A scrape config carries it in plain text; still, a short one is guessable.
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('MODELGATE_METRICS_TOKEN', 'must be at least 16 characters without spaces (e.g. openssl rand -hex 32)');
   return raw;
 }
 
@@ -259,6 +293,10 @@ export function loadConfig(env: Env = process.env): Config {
     sqliteSynchronous: choiceSetting(env, 'MODELGATE_SQLITE_SYNCHRONOUS', DEFAULTS.sqliteSynchronous, ['FULL', 'NORMAL']),
     databaseUrl: databaseUrlSetting(env),
     rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
+    redisUrl: redisUrlSetting(env),
+    maxRunningPerKey: integerSetting(env, 'MODELGATE_MAX_RUNNING_PER_KEY', DEFAULTS.maxRunningPerKey, 0, 1_000_000),
+    metricsToken: metricsTokenSetting(env),
+    metricsPort: env.MODELGATE_METRICS_PORT ? integerSetting(env, 'MODELGATE_METRICS_PORT', 0, 0, 65535) : undefined,
     engines,
     models,
     defaultPrice: file.default_price,

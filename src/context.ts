@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { Engine } from './engines/engine.ts';
 import { EngineRegistry } from './engines/registry.ts';
 import { createLogger } from './logger.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/store.ts';
 import { Uploads } from './uploads/uploads.ts';
@@ -27,6 +28,8 @@ export interface Context {
   pricing: Pricing;
   engines: EngineRegistry;
   uploads: Uploads;
+  /** This process's Prometheus registry and metrics (GET /metrics). */
+  metrics: Metrics;
   /** DNS for input fetches; undefined means the system resolver. Tests inject a stub. */
   resolver: Resolver | undefined;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     pricing,
     engines,
     uploads: new Uploads(store, blobs, config),
+    metrics: new Metrics(store),
     resolver: overrides.resolver,
     async close() {
       await engines.close();

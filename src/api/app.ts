@@ -4,11 +4,11 @@
  * rate limit apply to the authenticated group only.
  */
 import { randomUUID } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Context } from '../context.ts';
-import { ApiError } from '../errors.ts';
 import { JobService } from '../jobs/job-service.ts';
+import { installRateLimit } from '../limits/rate-limit.ts';
+import { installHttpMetrics } from '../metrics/http-metrics.ts';
 import { installAuth } from './auth.ts';
 import { installNonJsonBodies } from './bodiless-routes.ts';
 import { installDraining } from './draining.ts';
@@ -19,6 +19,7 @@ import { installJsonParser } from './json-body.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { modelPageRoutes } from './routes/model-pages.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
 import { requestRoutes } from './routes/requests.ts';
 import { streamRoutes } from './routes/stream.ts';
@@ -76,26 +77,17 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   installNonJsonBodies(app);
   installContentDecoding(app);
   installErrorHandlers(app);
+  installHttpMetrics(app, ctx.metrics);
 
   const jobs = new JobService(ctx);
   await app.register(systemRoutes(ctx));
+  await app.register(metricsRoutes(ctx));
   await app.register(modelPageRoutes(ctx));
   await app.register(blobRoutes(ctx.blobs));
 
   await app.register(async (authed) => {
     installAuth(authed, ctx.store);
-    if (ctx.config.rateLimitPerMinute > 0) {
-      await authed.register(rateLimit, {
-        max: ctx.config.rateLimitPerMinute,
-        timeWindow: 60_000,
-        hook: 'preHandler',
-        keyGenerator: (request) => request.apiKey?.id ?? request.ip,
-        errorResponseBuilder: (_request, context) =>
-          new ApiError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
-            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
-          }),
-      });
-    }
+    await installRateLimit(authed, ctx);
     await authed.register(modelRoutes(ctx, jobs));
     await authed.register(requestRoutes(jobs));
     await authed.register(streamRoutes(jobs));

@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import { StartupError } from '../config-error.ts';
 import { type Context, createContext } from '../context.ts';
 import { ensureDataDir } from '../data-dir.ts';
+import { startMetricsServer } from '../metrics/metrics-server.ts';
 import { loadTlsMaterial } from '../tls/material.ts';
 import { reloadTlsOnSighup } from '../tls/reload.ts';
 import { tlsWarnings } from '../tls/warnings.ts';
@@ -153,6 +154,11 @@ export async function worker(config: Config): Promise<void> {
     releasers.add(() => ctx.close());
     const concurrency = Math.max(1, config.workers);
     const pool = new WorkerPool(ctx, { concurrency, shutdownGraceMs: config.shutdownGraceMs });
+    if (config.metricsPort !== undefined) {
+      if (config.metricsToken === undefined) throw new StartupError('MODELGATE_METRICS_PORT is set but MODELGATE_METRICS_TOKEN is not; /metrics needs a token');
+      const metricsServer = await startMetricsServer(ctx.metrics.registry, config.host, config.metricsPort, config.metricsToken);
+      releasers.add(() => new Promise((resolve) => metricsServer.close(resolve)));
+    }
     releasers.add(startHousekeeping(ctx));
     pool.start();
     releasers.add(() => pool.stop());

@@ -8,6 +8,8 @@ import type { Context } from '../context.ts';
 
 const BATCH = 100;
 export const JANITOR_INTERVAL_MS = 10 * 60_000;
+/** Rate-limit windows are a minute long; one that started two minutes ago is over everywhere. */
+const RATE_WINDOW_KEEP_MS = 2 * 60_000;
 
 export async function removeExpiredUploads(ctx: Pick<Context, 'store' | 'blobs'>, now: number): Promise<number> {
   let removed = 0;
@@ -21,11 +23,14 @@ export async function removeExpiredUploads(ctx: Pick<Context, 'store' | 'blobs'>
 
 export function startJanitor(ctx: Pick<Context, 'store' | 'blobs' | 'log'>, intervalMs = JANITOR_INTERVAL_MS): () => void {
   const log = ctx.log.child({ component: 'janitor' });
-  const run = () =>
-    removeExpiredUploads(ctx, Date.now()).then(
+  const run = () => {
+    void removeExpiredUploads(ctx, Date.now()).then(
       (removed) => removed > 0 && log.info({ removed }, 'expired uploads removed'),
       (error: unknown) => log.error({ err: error }, 'removing expired uploads failed'),
     );
+    // Shared rate-limit windows (PostgreSQL) that ended a window ago or more; none on SQLite.
+    ctx.store.pruneRateWindows?.(Date.now() - RATE_WINDOW_KEEP_MS).catch((error: unknown) => log.error({ err: error }, 'pruning rate-limit windows failed'));
+  };
   const timer = setInterval(() => void run(), intervalMs);
   timer.unref();
   void run();

@@ -30,6 +30,8 @@ export interface AttemptOutcome {
   state: 'succeeded' | 'failed' | 'released' | 'retried' | 'abandoned';
   /** The attempt hit a storage fault (full disk, database down): the caller should slow down. */
   storageFault?: boolean;
+  /** The error type when the engine failed the attempt (retryable or not), for the metrics. */
+  engineError?: string;
 }
 
 /** A Store write whose failure is the storage's, never the job's: see StorageFaultError. */
@@ -85,7 +87,7 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     if (!route.engine) {
       await storeWrite(store.fail(job.id, job.attempt, { type: 'engine_unavailable', message: route.reason }, Date.now()));
       log.warn({ engine: route.engineName }, 'no available engine for model');
-      return { state: 'failed' };
+      return { state: 'failed', engineError: 'engine_unavailable' };
     }
     log.info({ engine: route.engineName }, 'attempt started');
     const files = await resolveJobFiles(ctx, job, () => workDir.ensure(), controller.signal);
@@ -129,14 +131,14 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
       const message = `${thrown.message} (the job was retried until its retry budget, MODELGATE_MAX_ATTEMPTS, was spent)`;
       const outcome = await storeWrite(store.retry(job.id, job.attempt, { type: thrown.type, message }, Date.now()));
       log.warn({ type: thrown.type, reason: thrown.message, outcome: outcome ?? 'lease already lost' }, 'attempt failed for a reason outside the job');
-      return { state: outcome === 'requeued' ? 'retried' : outcome === 'failed' ? 'failed' : 'abandoned' };
+      return { state: outcome === 'requeued' ? 'retried' : outcome === 'failed' ? 'failed' : 'abandoned', engineError: thrown.type };
     }
     const error = thrown instanceof EngineError
       ? { type: thrown.type, message: thrown.message }
       : { type: 'engine_error', message: `The engine failed: ${(thrown as Error)?.message ?? String(thrown)}` };
     if (!(thrown instanceof EngineError)) log.error({ err: thrown }, 'engine threw');
     const settled = await storeWrite(store.fail(job.id, job.attempt, error, Date.now()));
-    return { state: settled ? 'failed' : 'abandoned' };
+    return { state: settled ? 'failed' : 'abandoned', engineError: error.type };
   } finally {
     clearInterval(heartbeat);
     shutdown.removeEventListener('abort', onShutdown);

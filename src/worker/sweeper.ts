@@ -7,7 +7,7 @@ import type { Context } from '../context.ts';
 import { ThrottledLog } from '../throttled-log.ts';
 import { Backoff, PAUSE_CAP_MS } from './backoff.ts';
 
-export function startSweeper(ctx: Pick<Context, 'store' | 'config' | 'log'>): () => void {
+export function startSweeper(ctx: Pick<Context, 'store' | 'config' | 'log' | 'metrics'>): () => void {
   const log = ctx.log.child({ component: 'sweeper' });
   const faults = new ThrottledLog(log);
   // While the store fails, sweeps are skipped for a growing back-off instead of failing every
@@ -22,6 +22,8 @@ export function startSweeper(ctx: Pick<Context, 'store' | 'config' | 'log'>): ()
       if (backoff.failing) log.info('sweeps work again');
       backoff.succeed();
       faults.reset('sweep');
+      ctx.metrics.attemptsLost.inc({ outcome: 'requeued' }, requeued.length);
+      ctx.metrics.attemptsLost.inc({ outcome: 'failed' }, failed.length);
       if (requeued.length > 0) log.warn({ requeued }, 'leases expired; jobs returned to the queue');
       if (failed.length > 0) log.error({ failed }, 'leases expired and retry budget spent; jobs failed');
     } catch (error) {

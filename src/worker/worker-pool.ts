@@ -19,6 +19,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { ThrottledLog } from '../throttled-log.ts';
+import type { ClaimLimits } from '../store/store.ts';
+import { AttemptMetrics } from './attempt-metrics.ts';
 import { Backoff, PAUSE_CAP_MS } from './backoff.ts';
 import { runAttempt } from './run-attempt.ts';
 
@@ -52,6 +54,7 @@ export class WorkerPool {
   private readonly faults: ThrottledLog;
   /** How long an idle slot sleeps when nothing wakes it. */
   private readonly idlePollMs: number;
+  private readonly limits: ClaimLimits;
 
   constructor(
     private readonly ctx: Context,
@@ -59,6 +62,7 @@ export class WorkerPool {
   ) {
     this.storage = new Backoff(ctx.config.faultBackoffMs, PAUSE_CAP_MS);
     this.faults = new ThrottledLog(ctx.log.child({ component: 'worker', worker: this.id }));
+    this.limits = { maxRunningPerKey: ctx.config.maxRunningPerKey };
     this.idlePollMs = ctx.config.pollIntervalMs * (ctx.store.capabilities.crossProcessWakeups ? NOTIFIED_POLL_FACTOR : 1);
   }
 
@@ -103,7 +107,7 @@ export class WorkerPool {
       const generation = this.wakeGeneration;
       let job;
       try {
-        job = await store.claimNext(workerId, config.leaseMs, Date.now());
+        job = await store.claimNext(workerId, config.leaseMs, Date.now(), this.limits);
       } catch (error) {
         this.storageFault('claim', { err: error }, 'claim failed; claims pause while the store fails');
         continue;
@@ -117,8 +121,10 @@ export class WorkerPool {
       }
       // The relay: more jobs may be queued behind this one, so the next sleeper looks too.
       this.wakeOne();
+      const attemptMetrics = new AttemptMetrics(this.ctx, job);
       try {
         const outcome = await runAttempt(this.ctx, job, this.shutdown.signal, this.faults);
+        attemptMetrics.settled(outcome);
         if (outcome.storageFault) this.storage.fault(Date.now());
         else this.recovered();
       } catch (error) {
