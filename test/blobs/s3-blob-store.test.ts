@@ -39,9 +39,10 @@ blobStoreSuite('S3 (s3rver)', async () => {
   return {
     store,
     expectedUrl: (key) => `http://mg.test/v1/blobs/${key}`,
-    largeBytes: 48 * MIB,
-    // Two parts in flight and one being filled, plus the copies lib-storage makes of a part.
-    memoryBound: 28 * MIB,
+    largeBytes: 64 * MIB,
+    // Two parts in flight and one being filled, plus the copies lib-storage makes of a part and
+    // what a loaded machine leaves uncollected between samples (measured: 24–33 MiB).
+    memoryBound: 40 * MIB,
     partsUploaded: () => parts,
     async close() {
       await store.close();
