@@ -41,8 +41,8 @@ blobStoreSuite('S3 (s3rver)', async () => {
     expectedUrl: (key) => `http://mg.test/v1/blobs/${key}`,
     largeBytes: 64 * MIB,
     // Two parts in flight and one being filled, plus the copies lib-storage makes of a part and
-    // what a loaded machine leaves uncollected between samples (measured: 24–33 MiB).
-    memoryBound: 40 * MIB,
+    // what a loaded machine leaves uncollected between samples (measured: 24 MiB alone, up to 44 MiB beside other test runs).
+    memoryBound: 47 * MIB,
     partsUploaded: () => parts,
     async close() {
       await store.close();
