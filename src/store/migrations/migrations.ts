@@ -129,6 +129,25 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         await addQueueCounts(db, flavour);
       },
     },
+    '0008_queue_indexes': {
+      async up(db: AnyDb) {
+        // A PostgreSQL update is HOT (no index touched, no new index entries) only when it
+        // changes no column an index names, in its key or its predicate. Claims and settles move
+        // `state`, which the queue's partial indexes must name, so they are never HOT; what they
+        // can be spared is writing entries into indexes that do not need the row:
+        // - the usage index holds finished jobs only, so submits and claims skip it;
+        // - the running jobs' index is keyed on owner_key_id (set at submit, never changed), not
+        //   lease_until, so heartbeats change no indexed column and can be HOT. The sweeper reads
+        //   every running job through it (a few per worker slot) and checks the lease on the row.
+        await sql`DROP INDEX jobs_owner_finished`.execute(db);
+        await sql`CREATE INDEX jobs_owner_finished ON jobs (owner_key_id, finished_at) WHERE finished_at IS NOT NULL`.execute(db);
+        await sql`DROP INDEX jobs_running_lease`.execute(db);
+        await sql`CREATE INDEX jobs_running ON jobs (owner_key_id) WHERE state = 'running'`.execute(db);
+        // Room on each page for the new version of a row, which a HOT update needs (heartbeats,
+        // progress). Applies to pages written from now on.
+        if (flavour === 'postgres') await sql`ALTER TABLE jobs SET (fillfactor = 85)`.execute(db);
+      },
+    },
     '0009_limits': {
       async up(db: AnyDb) {
         // Shared per-key rate limits (PostgreSQL; SQLite keeps them in memory, see
