@@ -15,9 +15,11 @@
  *   node --import tsx bench/pg-queue.ts [--jobs 5000] [--rounds 3] [--processes 2] [--concurrency 8]
  *     [--samples 100] [--outputs 0] [--systems modelgate,graphile,pgboss] [--pgboss-batch 8]
  * pg-boss fetches `--pgboss-batch` jobs per poll (see bench/lib/anchor-worker.ts).
- * BENCH_SERVER_ROOT: another checkout whose `modelgate worker` to run (e.g. the commit before a change).
+ * BENCH_SERVER_ROOT: another checkout whose `modelgate worker` to run; BENCH_BASE_ROOT: a second
+ * checkout run as one more system, "ModelGate (base)" (the commit before a change, for an A/B
+ * in the same run).
  * BENCH_PG_URL: an admin connection (default postgres://postgres@127.0.0.1:5432/postgres); the
- * bench creates its own database there and drops it at the end.
+ * bench creates one database per system there and drops them at the end.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -58,6 +60,8 @@ const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
 
 interface QueueSystem {
   name: string;
+  /** A connection to the system's own database, for counting and cleaning. */
+  db: Client;
   pids: number[];
   /** Enqueues `count` no-op jobs in one bulk call. */
   enqueueMany(count: number): Promise<void>;
@@ -100,29 +104,30 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
   }));
 }
 
-async function startModelGate(url: string, dir: string, recordFile: string, admin: Client): Promise<QueueSystem> {
+async function startModelGate(name: string, root: string, url: string, dir: string, recordFile: string, admin: Client): Promise<QueueSystem> {
   // The enqueuing store comes from the workers' checkout, so both agree on the migrations;
   // opening it here migrates the database before any worker starts.
-  const { PostgresStore } = (await import(join(SERVER_ROOT, 'src/store/postgres/postgres-store.ts'))) as { PostgresStore: typeof PostgresStoreClass };
+  const { PostgresStore } = (await import(join(root, 'src/store/postgres/postgres-store.ts'))) as { PostgresStore: typeof PostgresStoreClass };
   const store = await PostgresStore.open({ url, poolSize: 4 });
-  const configFile = join(dir, 'modelgate.json');
+  const configFile = join(dir, `${name}.json`);
   const engine = { type: 'module', module: join(ROOT, 'bench/lib/noop-engine.ts'), record_file: recordFile, outputs: OUTPUTS };
   writeFileSync(configFile, JSON.stringify({ engines: { noop: engine }, models: { [MODEL]: { engine: 'noop' } } }));
   const children: ChildProcess[] = [];
   for (let i = 0; i < PROCESSES; i++) {
-    const logFile = join(dir, `modelgate-${i}.log`);
+    const logFile = join(dir, `${name}-${i}.log`);
     const child = spawnWorker(['bin/modelgate.mjs', 'worker'], {
       MODELGATE_DATABASE_URL: url,
-      MODELGATE_DATA_DIR: join(dir, `modelgate-data-${i}`),
+      MODELGATE_DATA_DIR: join(dir, `${name}-data-${i}`),
       MODELGATE_CONFIG: configFile,
       MODELGATE_WORKERS: String(CONCURRENCY),
-    }, logFile, SERVER_ROOT);
+    }, logFile, root);
     children.push(child);
     await waitForLine(child, logFile, 'worker started');
   }
   const job = (input: Record<string, unknown>) => ({ id: randomUUID(), ownerKeyId: 'bench', modelId: MODEL, input, maxAttempts: 3, createdAt: Date.now() });
   return {
-    name: 'ModelGate',
+    name,
+    db: admin,
     pids: children.map((child) => child.pid!),
     // Calls made in one event-loop turn are group-committed: one INSERT for the whole batch.
     enqueueMany: async (count) => void (await Promise.all(Array.from({ length: count }, () => store.insertJob(job({}))))),
@@ -157,6 +162,7 @@ async function startGraphile(url: string, dir: string, recordFile: string, admin
   const children = await startAnchorWorkers('graphile', url, dir, recordFile);
   return {
     name: 'graphile-worker',
+    db: admin,
     pids: children.map((child) => child.pid!),
     // add_jobs: graphile-worker's own bulk insert, one statement.
     enqueueMany: async (count) => {
@@ -183,6 +189,7 @@ async function startPgBoss(url: string, dir: string, recordFile: string, admin: 
   const children = await startAnchorWorkers('pgboss', url, dir, recordFile);
   return {
     name: 'pg-boss',
+    db: admin,
     pids: children.map((child) => child.pid!),
     enqueueMany: (count) => boss.insert(Array.from({ length: count }, () => ({ name: 'noop', data: {} }))),
     enqueueTimed: async (timed) => void (await boss.send('noop', { timed })),
@@ -241,7 +248,8 @@ const STATS_SETTLE_MS = 1_200;
 
 interface DrainRound { seconds: number; enqueueSeconds: number; cpuSeconds: number; walBytes: bigint; counts: TableCounts }
 
-async function drain(system: QueueSystem, admin: Client): Promise<DrainRound> {
+async function drain(system: QueueSystem): Promise<DrainRound> {
+  const admin = system.db;
   await system.clean();
   await sleep(STATS_SETTLE_MS);
   const countsBefore = await tableCounts(admin, system.tables);
@@ -286,22 +294,34 @@ function percentile(values: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const database = `modelgate_pgq_${process.pid}`;
   const adminServer = new Client({ connectionString: ADMIN_URL });
   await adminServer.connect();
-  await adminServer.query(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
+  const databases: string[] = [];
+  const clients: Client[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'modelgate-pgq-'));
   const systems: QueueSystem[] = [];
   const readers = new Map<QueueSystem, RecordReader>();
   try {
     const wanted = new Set(flags.systems.split(','));
-    const starters = { modelgate: startModelGate, graphile: startGraphile, pgboss: startPgBoss };
-    for (const [key, start] of Object.entries(starters)) {
-      if (!wanted.has(key)) continue;
+    const baseRoot = process.env.BENCH_BASE_ROOT;
+    type Start = (url: string, dir: string, recordFile: string, admin: Client) => Promise<QueueSystem>;
+    const starters: [string, Start][] = [
+      ['modelgate', (...args) => startModelGate('ModelGate', SERVER_ROOT, ...args)],
+      ...(baseRoot ? [['modelgate_base', (...args) => startModelGate('ModelGate (base)', baseRoot, ...args)] as [string, Start]] : []),
+      ['graphile', startGraphile],
+      ['pgboss', startPgBoss],
+    ];
+    for (const [key, start] of starters) {
+      if (!wanted.has(key.replace('_base', ''))) continue;
+      // One database per system: no system's statistics, vacuums or locks touch another's tables.
+      const database = `modelgate_pgq_${process.pid}_${key}`;
+      await adminServer.query(`CREATE DATABASE ${database}`);
+      databases.push(database);
+      const url = new URL(ADMIN_URL);
+      url.pathname = `/${database}`;
+      const admin = new Client({ connectionString: url.toString() });
+      await admin.connect();
+      clients.push(admin);
       const recordFile = join(dir, `${key}-started.txt`);
       writeFileSync(recordFile, '');
       const system = await start(url.toString(), dir, recordFile, admin);
@@ -310,12 +330,12 @@ async function main(): Promise<void> {
     }
     console.log(`pg-queue: ${JOBS} jobs × ${ROUNDS} rounds, ${PROCESSES} processes × ${CONCURRENCY} slots, ${SAMPLES} latency samples per round, ${OUTPUTS} outputs per ModelGate job; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     // A warm-up drain each (JIT, prepared statements, connection pools), not counted.
-    for (const system of systems) await drain(system, admin);
+    for (const system of systems) await drain(system);
     const drains = new Map<QueueSystem, DrainRound[]>(systems.map((s) => [s, []]));
     const waits = new Map<QueueSystem, number[]>(systems.map((s) => [s, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const system of systems) {
-        const result = await drain(system, admin);
+        const result = await drain(system);
         drains.get(system)!.push(result);
         console.log(`  round ${round + 1} ${system.name.padEnd(16)} drain ${fmt(JOBS / result.seconds, 0).padStart(6)} jobs/s`);
       }
@@ -325,8 +345,8 @@ async function main(): Promise<void> {
     report(systems, drains, waits);
   } finally {
     for (const system of systems) await system.stop().catch((error: unknown) => console.error(error));
-    await admin.end();
-    await adminServer.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    for (const client of clients) await client.end();
+    for (const database of databases) await adminServer.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await adminServer.end();
     rmSync(dir, { recursive: true, force: true });
   }
