@@ -28,7 +28,7 @@ export async function installRateLimit(app: FastifyInstance, ctx: Context): Prom
   const max = ctx.config.rateLimitPerMinute;
   if (max <= 0) return;
   const redis = ctx.config.redisUrl === undefined ? undefined : await connectRedis(app, ctx.config.redisUrl);
-  const hit = ctx.store.hitRateWindow?.bind(ctx.store);
+  const hit = ctx.store.capabilities.sharedRateWindows ? ctx.store.hitRateWindow.bind(ctx.store) : undefined;
   await app.register(rateLimit, {
     max,
     timeWindow: WINDOW_MS,

@@ -7,7 +7,7 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Store } from '../store/store.ts';
 
-type HitWindow = NonNullable<Store['hitRateWindow']>;
+type HitWindow = Store['hitRateWindow'];
 
 export function windowStoreClass(hit: HitWindow, now: () => number = Date.now): FastifyRateLimitStoreCtor {
   class WindowStore implements FastifyRateLimitStore {

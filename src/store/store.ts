@@ -178,6 +178,12 @@ export interface ModelLoad {
 export interface StoreCapabilities {
   /** Whether a submit in one process wakes idle workers in another (LISTEN/NOTIFY). */
   crossProcessWakeups: boolean;
+  /**
+   * Whether API servers should count rate limits in the store's rate windows: true where several
+   * API servers share the store (PostgreSQL); false on SQLite, whose one API process counts in
+   * memory exactly and without a write (and an fsync) per request.
+   */
+  sharedRateWindows: boolean;
 }
 
 export interface Store {
@@ -239,12 +245,11 @@ export interface Store {
   /**
    * Shared rate limits: counts one more request of `key` in the fixed window starting at
    * `windowStart` (epoch ms) and resolves with the window's count so far, atomically across every
-   * process on the store. Only on backends several API servers share (PostgreSQL); absent on
-   * SQLite, whose one API process counts in memory for free (limits/rate-limit.ts says why).
+   * process on the store. The API uses it where `capabilities.sharedRateWindows` says so.
    */
-  hitRateWindow?(key: string, windowStart: number): Promise<number>;
-  /** Deletes rate windows that started before `before`; resolves with how many. Present with hitRateWindow. */
-  pruneRateWindows?(before: number): Promise<number>;
+  hitRateWindow(key: string, windowStart: number): Promise<number>;
+  /** Deletes rate windows that started before `before`; resolves with how many. */
+  pruneRateWindows(before: number): Promise<number>;
 
   /** Calls the listener when a job may have become claimable; returns the unsubscribe. */
   onJobAvailable(listener: () => void): () => void;

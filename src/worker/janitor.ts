@@ -29,7 +29,7 @@ export function startJanitor(ctx: Pick<Context, 'store' | 'blobs' | 'log'>, inte
       (error: unknown) => log.error({ err: error }, 'removing expired uploads failed'),
     );
     // Shared rate-limit windows (PostgreSQL) that ended a window ago or more; none on SQLite.
-    ctx.store.pruneRateWindows?.(Date.now() - RATE_WINDOW_KEEP_MS).catch((error: unknown) => log.error({ err: error }, 'pruning rate-limit windows failed'));
+    ctx.store.pruneRateWindows(Date.now() - RATE_WINDOW_KEEP_MS).catch((error: unknown) => log.error({ err: error }, 'pruning rate-limit windows failed'));
   };
   const timer = setInterval(() => void run(), intervalMs);
   timer.unref();

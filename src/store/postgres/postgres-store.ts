@@ -18,7 +18,7 @@ export type { PostgresOptions } from './postgres-connection.ts';
 const QUOTA_CLAIM_TRIES = 3;
 
 export class PostgresStore implements Store {
-  readonly capabilities = { crossProcessWakeups: true };
+  readonly capabilities = { crossProcessWakeups: true, sharedRateWindows: true };
   private readonly wakeups = new Wakeups();
   private readonly batcher: SubmitBatcher<NewJob>;
   /** Sent as every NOTIFY payload, so this store can tell its own wake-ups from other processes'. */

@@ -94,6 +94,11 @@ export function prepareStatements(db: Database) {
     loadByModel: s(`SELECT model_id, sum(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
         sum(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running
       FROM jobs WHERE state IN ('queued', 'running') GROUP BY model_id ORDER BY model_id`),
+    // Rate windows: one upsert counts a request and reads the window's total (RETURNING: .all()).
+    hitRateWindow: s(`INSERT INTO rate_windows (key, window_start, hits) VALUES (?, ?, 1)
+      ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1
+      RETURNING hits`),
+    pruneRateWindows: s(`DELETE FROM rate_windows WHERE window_start < ?`),
     listExpired: s(`SELECT id, attempt, lost_leases, max_attempts FROM jobs
       WHERE state = 'running' AND lease_until < ?`),
     // Both settle an expired lease, fenced like every worker write so a late heartbeat or a

@@ -13,7 +13,7 @@ import { ReadBatcher } from './read-batcher.ts';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.ts';
 
 export class SqliteStore implements Store {
-  readonly capabilities = { crossProcessWakeups: false };
+  readonly capabilities = { crossProcessWakeups: false, sharedRateWindows: false };
   private readonly wakeups = new Wakeups();
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly insertMany: (jobs: NewJob[]) => void;
@@ -168,6 +168,15 @@ export class SqliteStore implements Store {
 
   async loadByModel(): Promise<ModelLoad[]> {
     return (this.sql.loadByModel.all() as LoadRow[]).map(rowToModelLoad);
+  }
+
+  async hitRateWindow(key: string, windowStart: number): Promise<number> {
+    const [row] = this.sql.hitRateWindow.all(key, windowStart) as Array<{ hits: number }>;
+    return row!.hits;
+  }
+
+  async pruneRateWindows(before: number): Promise<number> {
+    return this.sql.pruneRateWindows.run(before).changes;
   }
 
   onJobAvailable(listener: () => void): () => void {
