@@ -31,11 +31,28 @@ export function validateSchemaName(schema: string): string {
 }
 
 /** application_name says whose connection it is and what for, e.g. in pg_stat_activity. */
-export function connectionConfig(options: PostgresOptions, role: 'pool' | 'listen'): ClientConfig {
+export function connectionConfig(options: PostgresOptions, role: 'pool' | 'listen' | 'claims'): ClientConfig {
   const schema = validateSchemaName(options.schema ?? 'public');
   // A startup parameter rather than a SET after connecting: it is in force before the first
   // query on every new pooled connection, with no window where a query runs in another schema.
-  return { connectionString: options.url, options: `-c search_path=${schema}`, application_name: `modelgate-${role}-${schema}` };
+  const asyncCommit = role === 'claims' ? ' -c synchronous_commit=off' : '';
+  return { connectionString: options.url, options: `-c search_path=${schema}${asyncCommit}`, application_name: `modelgate-${role}-${schema}` };
+}
+
+/**
+ * The connections claims and heartbeats run on, which commit without waiting for the WAL flush
+ * (synchronous_commit=off). Losing such a commit in a server crash is safe: a lost claim puts
+ * the job back as queued at its previous attempt, so the worker's fenced settle finds no match
+ * and the job runs again, as after a lost lease; a lost heartbeat only shortens a lease. What
+ * it buys: a claim's row locks (the job's, and the queue counts its trigger updates, which
+ * every claim shares) are released at commit, not one disk flush later, so concurrent claims
+ * stop queueing behind each other's flushes. Settles stay on the durable pool. Opened lazily:
+ * a process without workers never connects it. Migrations run on the main pool first.
+ */
+export function openClaimPool(options: PostgresOptions): Pool {
+  const pool = new Pool({ ...connectionConfig(options, 'claims'), max: options.poolSize ?? 10 });
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** The NOTIFY channel of one schema, so installs sharing a database do not wake each other. */

@@ -9,7 +9,7 @@ import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile
 import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { Wakeups } from '../wakeups.ts';
-import { channelName, connectionConfig, NotificationListener, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
+import { channelName, connectionConfig, NotificationListener, openClaimPool, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
 import { SQL, type NamedStatement } from './postgres-statements.ts';
 
 export type { PostgresOptions } from './postgres-connection.ts';
@@ -29,6 +29,8 @@ export class PostgresStore implements Store {
     private readonly pool: Pool,
     private readonly listener: NotificationListener,
     private readonly channel: string,
+    /** Claims and heartbeats: asynchronous commit (see openClaimPool). */
+    private readonly claimPool: Pool,
   ) {
     // Local workers are woken directly after the commit, without waiting for the round trip
     // through the server; the NOTIFY is for other processes, so our own echo is dropped.
@@ -50,7 +52,7 @@ export class PostgresStore implements Store {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool, listener, channel);
+    return new PostgresStore(pool, listener, channel, openClaimPool(options));
   }
 
   private async run<R extends QueryResultRow = QueryResultRow>(statement: NamedStatement, values: unknown[]) {
@@ -157,7 +159,7 @@ export class PostgresStore implements Store {
   async claimNext(workerId: string, leaseMs: number, now: number, limits?: ClaimLimits): Promise<ClaimedJob | undefined> {
     const quota = limits?.maxRunningPerKey ?? 0;
     if (quota > 0) return this.claimWithinQuota([workerId, now + leaseMs, now, quota], quota);
-    const { rows } = await this.run<JobRow>(SQL.claimNext, [workerId, now + leaseMs, now, 0]);
+    const { rows } = await this.claimPool.query<JobRow>({ name: SQL.claimNext.name, text: SQL.claimNext.text, values: [workerId, now + leaseMs, now, 0] });
     return rows[0] && rowToClaimedJob(rows[0]);
   }
 
@@ -170,7 +172,7 @@ export class PostgresStore implements Store {
    */
   private async claimWithinQuota(values: unknown[], quota: number): Promise<ClaimedJob | undefined> {
     for (let tries = 0; tries < QUOTA_CLAIM_TRIES; tries++) {
-      const client = await this.pool.connect();
+      const client = await this.claimPool.connect();
       const q = <R extends QueryResultRow>(statement: NamedStatement, params: unknown[]) => client.query<R>({ name: statement.name, text: statement.text, values: params });
       try {
         await client.query('BEGIN');
@@ -198,7 +200,7 @@ export class PostgresStore implements Store {
   }
 
   async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
-    return (await this.run(SQL.heartbeat, [id, attempt, now + leaseMs])).rowCount === 1;
+    return (await this.claimPool.query({ name: SQL.heartbeat.name, text: SQL.heartbeat.text, values: [id, attempt, now + leaseMs] })).rowCount === 1;
   }
 
   async reportProgress(id: string, attempt: number, progress: number): Promise<boolean> {
@@ -272,6 +274,7 @@ export class PostgresStore implements Store {
     await this.batcher.flush();
     this.wakeups.clear();
     await this.listener.close();
+    await this.claimPool.end();
     await this.pool.end();
   }
 }
