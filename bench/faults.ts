@@ -3,7 +3,7 @@
  * faults injected while jobs are submitted and run, then a recovery period with no fault, then a
  * count of what became of every acknowledged submit. The bar for every row: 0 lost, 0 stuck.
  *
- *   node --import tsx bench/faults.ts [--rows 1,2,3,4,5] [--jobs N] [--quick]
+ *   node --import tsx bench/faults.ts [--rows 1,2,3,4,5,6] [--jobs N] [--quick]
  *
  * Rows:
  *   1 kill -9 of `serve` mid submit burst (SQLite, in-process workers), restart on the same data dir
@@ -11,20 +11,24 @@
  *   3 the same on PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards)
  *   4 the data dir on a small tmpfs, filled up (ENOSPC) while jobs run, then space returns (SQLite)
  *   5 a private PostgreSQL cluster restarted (`-m fast`) and stopped (`-m immediate`) + started while workers claim
+ *   6 row 2's kills on the scale-out topology (issue 13): serve and workers on data folders of their own, sharing only
+ *     a private PostgreSQL cluster and an S3 bucket (s3rver in the bench); each killed worker is replaced by a new
+ *     process on a fresh data folder, as a lost machine would be
  *
  * Every process runs the fault engine (bench/lib/fault-engine.ts: the test engine double plus a
  * start/done event log), so executions can be counted across processes. Exits 1 when any row
  * has lost > 0 or stuck > 0 (or could not run), 0 otherwise; a skipped row does not fail the run.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Install, Processes } from '../test/support/processes.ts';
+import { startS3Bucket } from '../test/support/s3-bucket.ts';
 import { parseEngineEvents } from './lib/fault-engine.ts';
 import {
-  type FinalAnswer, freshDatabase, KEY, pgQuery, PrivateCluster, SERVING, SHARED_PG, sleep, SmallDisk, spawnServe, spawnWorker, submitSpread, Supervised, Tracker, useFaultEngine,
+  type FinalAnswer, freshDatabase, KEY, onExit, pgQuery, PrivateCluster, SERVING, SHARED_PG, sleep, SmallDisk, spawnServe, spawnWorker, submitSpread, Supervised, Tracker, useFaultEngine,
 } from './lib/fault-kit.ts';
 import { freePort, ROOT } from './lib/servers.ts';
 
@@ -38,12 +42,12 @@ const flag = (name: string) => {
 };
 const QUICK = argv.includes('--quick');
 const JOBS = Number(flag('--jobs') ?? (QUICK ? 40 : 150));
-const ROWS = (flag('--rows') ?? '1,2,3,4,5').split(',').flatMap((part) => {
+const ROWS = (flag('--rows') ?? '1,2,3,4,5,6').split(',').flatMap((part) => {
   const [a, b] = part.split('-').map(Number);
   return b ? Array.from({ length: b - a! + 1 }, (_, i) => a! + i) : [a!];
 });
-if (!Number.isInteger(JOBS) || JOBS < 1 || ROWS.some((r) => !(r >= 1 && r <= 5))) {
-  process.stderr.write('usage: node --import tsx bench/faults.ts [--rows 1,2,3,4,5] [--jobs N] [--quick]\n');
+if (!Number.isInteger(JOBS) || JOBS < 1 || ROWS.some((r) => !(r >= 1 && r <= 6))) {
+  process.stderr.write('usage: node --import tsx bench/faults.ts [--rows 1,2,3,4,5,6] [--jobs N] [--quick]\n');
   process.exit(2);
 }
 
@@ -314,6 +318,22 @@ async function row1(): Promise<RowResult> {
   });
 }
 
+/** Submits the row's jobs while killing one worker -9 every 1–2 s and starting it again at once (rows 2, 3 and 6); what was done. */
+async function killWorkersWhileSubmitting(workers: Supervised[], tracker: Tracker, row: number): Promise<string> {
+  const faultMs = QUICK ? 10_000 : 24_000;
+  const t0 = Date.now();
+  const submitting = submitSpread(tracker, { count: JOBS, concurrency: 4, spreadMs: faultMs * 0.8, runMs: RUN_MS.workers, label: `r${row}` });
+  while (Date.now() - t0 < faultMs) {
+    await sleep(1_000 + Math.random() * 1_000);
+    const victim = workers[Math.floor(Math.random() * workers.length)]!;
+    await victim.kill9();
+    victim.start();
+  }
+  await submitting;
+  const kills = workers.reduce((n, w) => n + w.kills, 0);
+  return `${kills} worker SIGKILLs in ${Math.round((Date.now() - t0) / 1000)} s`;
+}
+
 /** Rows 2 and 3: serve (API only) + 2 worker processes, one killed -9 every 1–2 s and restarted at once. */
 async function workerKills(row: number, backend: 'SQLite' | 'PostgreSQL'): Promise<RowResult> {
   const db = backend === 'PostgreSQL' ? await freshDatabase() : undefined;
@@ -322,19 +342,9 @@ async function workerKills(row: number, backend: 'SQLite' | 'PostgreSQL'): Promi
       const install = procs.install({ ...BASE_ENV, ...(db ? { MODELGATE_DATABASE_URL: db.url } : {}) });
       const eventsFile = useFaultEngine(install);
       const { serve, workers, tracker } = await startFleet(procs, install);
-      const faultMs = QUICK ? 10_000 : 24_000;
-      const t0 = Date.now();
-      const submitting = submitSpread(tracker, { count: JOBS, concurrency: 4, spreadMs: faultMs * 0.8, runMs: RUN_MS.workers, label: `r${row}` });
-      while (Date.now() - t0 < faultMs) {
-        await sleep(1_000 + Math.random() * 1_000);
-        const victim = workers[Math.floor(Math.random() * workers.length)]!;
-        await victim.kill9();
-        victim.start();
-      }
-      await submitting;
-      const kills = workers.reduce((n, w) => n + w.kills, 0);
+      const faults = await killWorkersWhileSubmitting(workers, tracker, row);
       return settle({
-        row, scenario: 'kill -9 of a worker every 1–2 s, restarted', backend, faults: `${kills} worker SIGKILLs in ${Math.round((Date.now() - t0) / 1000)} s`,
+        row, scenario: 'kill -9 of a worker every 1–2 s, restarted', backend, faults,
         tracker, eventsFile, faultEndedAt: Date.now(), parallel: 8, runMs: RUN_MS.workers, roles: [...workers, serve.role], readRows: db ? pgRows(db.url) : sqliteRows(install), notes: [],
       });
     });
@@ -436,12 +446,71 @@ async function row5(): Promise<RowResult> {
   }
 }
 
+/**
+ * Row 6: the scale-out topology. Every process is a "machine" with a data folder of its own; they
+ * share only a private PostgreSQL cluster and an S3 bucket (s3rver in this process). A killed
+ * worker comes back as a new process on a fresh data folder, so nothing a job needs may live on a
+ * worker's disk.
+ */
+async function row6(): Promise<RowResult> {
+  const cluster = new PrivateCluster(await freePort());
+  const bucket = await startS3Bucket();
+  const unhook = onExit(() => rmSync(bucket.directory, { recursive: true, force: true }));
+  try {
+    await cluster.init();
+    await cluster.start();
+    return await withProcs(async (procs) => {
+      const port = await freePort();
+      // Every process must agree on the public URL (a worker tells the server's upload URLs by it).
+      const env = { ...BASE_ENV, ...bucket.env, MODELGATE_DATABASE_URL: cluster.url, MODELGATE_PUBLIC_URL: `http://127.0.0.1:${port}` };
+      const apiInstall = procs.install(env);
+      const eventsFile = useFaultEngine(apiInstall);
+      const freshInstall = (): Install => {
+        const install = procs.install(env);
+        install.env.MODELGATE_CONFIG = apiInstall.configFile; // one config (and engine event log) for the whole fleet
+        return install;
+      };
+      const serveRole = new Supervised('serve', spawnServe(procs, apiInstall, port, { MODELGATE_WORKERS: '0' }));
+      const child = serveRole.start();
+      const [, url] = await child.waitFor(SERVING, 60_000);
+      const key = KEY.exec(child.stderr)?.[1];
+      if (!key) throw new Error(`serve printed no key\n${child.describe()}`);
+      let folders = 0;
+      const workers = [1, 2].map((n) => new Supervised(`worker ${n}`, () => {
+        folders++;
+        return spawnWorker(procs, freshInstall(), { MODELGATE_WORKERS: '4', MODELGATE_LOG_LEVEL: 'info' }, `worker ${n}`)();
+      }));
+      await Promise.all(workers.map((w) => w.start().waitFor(/worker started/, 60_000)));
+      const tracker = new Tracker(() => ({ url: url!, key }));
+      tracker.startPolling();
+      const faults = await killWorkersWhileSubmitting(workers, tracker, 6);
+      const result = await settle({
+        row: 6, scenario: 'scale-out: kill -9 of a worker every 1–2 s, replaced on a fresh data folder', backend: `PostgreSQL ${cluster.version} (private) + S3 (s3rver)`,
+        faults: `${faults}; ${folders} worker data folders`, tracker, eventsFile, faultEndedAt: Date.now(), parallel: 8, runMs: RUN_MS.workers,
+        roles: [...workers, serveRole], readRows: pgRows(cluster.url), notes: [],
+      });
+      // outputs/<request id>/<attempt>-<token>/<n>.<ext>: the jobs whose outputs reached the bucket.
+      const withOutputs = new Set(bucket.keys().map((k) => /outputs\/([^/]+)\//.exec(k)?.[1]).filter((id) => id !== undefined));
+      // A succeeded job whose outputs are not in the bucket has them on a (replaced) worker's disk: lost to the other machines.
+      const missing = [...tracker.firstTerminal].filter(([id, seen]) => seen.status === 'succeeded' && !withOutputs.has(id)).length;
+      result.lost += missing;
+      result.notes.push(`${withOutputs.size} jobs have outputs in the bucket (${result.completed} completed)${missing ? `; ${missing} succeeded without outputs in the bucket, counted lost` : ''}`);
+      return result;
+    });
+  } finally {
+    cluster.destroy();
+    await bucket.close();
+    unhook();
+  }
+}
+
 const RUNNERS: Record<number, { name: string; backend: string; run: () => Promise<RowResult> }> = {
   1: { name: 'kill -9 of serve mid submit burst, restart', backend: 'SQLite', run: row1 },
   2: { name: 'kill -9 of a worker every 1–2 s, restarted', backend: 'SQLite', run: () => workerKills(2, 'SQLite') },
   3: { name: 'kill -9 of a worker every 1–2 s, restarted', backend: 'PostgreSQL', run: () => workerKills(3, 'PostgreSQL') },
   4: { name: 'full disk (ENOSPC) while jobs run, then space returns', backend: 'SQLite', run: row4 },
   5: { name: 'PostgreSQL restarts while workers claim', backend: 'PostgreSQL (private)', run: row5 },
+  6: { name: 'scale-out: kill -9 of a worker every 1–2 s, replaced on a fresh data folder', backend: 'PostgreSQL (private) + S3', run: row6 },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +529,7 @@ function machineFacts(): string {
   return [
     `machine: nproc ${sh('nproc', [])} (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 1024 ** 3)} GB RAM, Linux ${release()}, node ${process.version}, PostgreSQL ${pg} (shared cluster)`,
     `checkout: ${sh('git', ['rev-parse', '--short', 'HEAD'])}${dirty}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
-    `settings: lease ${LEASE_MS} ms, sweep ${SWEEP_MS} ms, poll ${POLL_MS} ms, max attempts ${MAX_ATTEMPTS}, each job sleeps in the test engine ${RUN_MS.burst} ms (row 1), ${RUN_MS.workers} ms (rows 2, 3, 5), ${RUN_MS.disk} ms (row 4), ${JOBS} jobs per row`,
+    `settings: lease ${LEASE_MS} ms, sweep ${SWEEP_MS} ms, poll ${POLL_MS} ms, max attempts ${MAX_ATTEMPTS}, each job sleeps in the test engine ${RUN_MS.burst} ms (row 1), ${RUN_MS.workers} ms (rows 2, 3, 5, 6), ${RUN_MS.disk} ms (row 4), ${JOBS} jobs per row`,
   ].join('\n');
 }
 
