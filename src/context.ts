@@ -53,7 +53,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Before anything is opened: a price whose unit does not fit its model stops the start.
   const pricing = Pricing.create(config, catalog);
   const store = overrides.store ?? (await createStore(config));
-  const blobs = createBlobStore(config);
+  const blobs = await createBlobStore(config);
   const engines = await EngineRegistry.create(config, catalog, log, overrides.engines);
   return {
     config,
