@@ -6,8 +6,10 @@
  * on all alike:
  *   drain     enqueue `jobs` jobs in one bulk call from this process, time until none is left
  *             unfinished (jobs/s); with worker CPU per job (/proc of the worker processes), WAL
- *             bytes per job (pg_current_wal_lsn: cluster-wide, so other databases' writes count
- *             too) and the share of the queue table's updates that were HOT (this database only).
+ *             bytes per job (pg_walinspect: the records touching the system's own database, plus
+ *             those transactions' commit records, so other databases' writes do not count) and
+ *             the row updates in that WAL, with the share that were HOT (every table of the
+ *             system: the queue and whatever its statements and triggers touch besides).
  *   latency   `samples` single jobs enqueued from this process into an idle system, one at a time:
  *             enqueue call → handler start in a worker process (both on CLOCK_MONOTONIC).
  * Figures are summed over rounds (rates) or taken over all samples (percentiles); ratios are
@@ -70,8 +72,6 @@ interface QueueSystem {
   unfinished(): Promise<number>;
   /** Removes finished jobs and vacuums, so every round starts from the same table. */
   clean(): Promise<void>;
-  /** Tables whose update counts say how many updates were HOT. */
-  tables: { schema: string; names?: string[] };
   stop(): Promise<void>;
 }
 
@@ -137,7 +137,6 @@ async function startModelGate(name: string, root: string, url: string, dir: stri
       await admin.query(`DELETE FROM public.jobs WHERE state NOT IN ('queued', 'running')`);
       await admin.query('VACUUM public.jobs');
     },
-    tables: { schema: 'public', names: ['jobs'] },
     stop: async () => {
       await stopAll(children);
       await store.close();
@@ -173,7 +172,6 @@ async function startGraphile(url: string, dir: string, recordFile: string, admin
     unfinished: async () => Number((await admin.query('SELECT count(*) AS n FROM graphile_worker._private_jobs')).rows[0].n),
     // Finished jobs are deleted by graphile-worker itself.
     clean: async () => void (await admin.query('VACUUM graphile_worker._private_jobs')),
-    tables: { schema: 'graphile_worker', names: ['_private_jobs'] },
     stop: async () => {
       await stopAll(children);
       await utils.release();
@@ -198,7 +196,6 @@ async function startPgBoss(url: string, dir: string, recordFile: string, admin: 
       await admin.query(`DELETE FROM pgboss.job WHERE name = 'noop' AND state = 'completed'`);
       await admin.query('VACUUM pgboss.job');
     },
-    tables: { schema: 'pgboss' },
     stop: async () => {
       await stopAll(children);
       await boss.stop({ graceful: false, wait: true });
@@ -233,26 +230,31 @@ class RecordReader {
   }
 }
 
-interface TableCounts { updates: number; hot: number }
+const walLsn = async (admin: Client) => (await admin.query<{ at: string }>(`SELECT pg_current_wal_lsn()::text AS at`)).rows[0]!.at;
 
-async function tableCounts(admin: Client, tables: QueueSystem['tables']): Promise<TableCounts> {
-  const { rows } = await admin.query(
-    `SELECT coalesce(sum(n_tup_upd), 0) AS updates, coalesce(sum(n_tup_hot_upd), 0) AS hot FROM pg_stat_user_tables
-     WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))`, [tables.schema, tables.names ?? null]);
-  return { updates: Number(rows[0].updates), hot: Number(rows[0].hot) };
+interface WalFigures { bytes: bigint; updates: number; hot: number }
+
+/**
+ * WAL written for this database between two positions: every record with a block in it, and
+ * the commit records of the transactions that wrote them (a commit names no block); and how
+ * many of those records were row updates, and HOT ones.
+ */
+async function walFigures(admin: Client, from: string, to: string): Promise<WalFigures> {
+  const { rows } = await admin.query(`WITH r AS (SELECT xid, record_length, resource_manager, record_type, block_ref FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)),
+      ours AS (SELECT DISTINCT xid FROM r WHERE block_ref LIKE $3)
+    SELECT coalesce(sum(record_length), 0) AS bytes,
+      count(*) FILTER (WHERE resource_manager = 'Heap' AND record_type ~ '^(HOT_)?UPDATE') AS updates,
+      count(*) FILTER (WHERE resource_manager = 'Heap' AND record_type ~ '^HOT_UPDATE') AS hot
+    FROM r
+    WHERE block_ref LIKE $3 OR (resource_manager = 'Transaction' AND xid IN (SELECT xid FROM ours))`,
+  [from, to, `%/${(await admin.query('SELECT oid FROM pg_database WHERE datname = current_database()')).rows[0].oid}/%`]);
+  return { bytes: BigInt(rows[0].bytes), updates: Number(rows[0].updates), hot: Number(rows[0].hot) };
 }
-
-const walLsn = async (admin: Client) => BigInt((await admin.query(`SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS at`)).rows[0].at);
-/** Table statistics reach pg_stat_user_tables up to a second after the transactions that made them. */
-const STATS_SETTLE_MS = 1_200;
-
-interface DrainRound { seconds: number; enqueueSeconds: number; cpuSeconds: number; walBytes: bigint; counts: TableCounts }
+interface DrainRound { seconds: number; enqueueSeconds: number; cpuSeconds: number; wal: WalFigures }
 
 async function drain(system: QueueSystem): Promise<DrainRound> {
   const admin = system.db;
   await system.clean();
-  await sleep(STATS_SETTLE_MS);
-  const countsBefore = await tableCounts(admin, system.tables);
   const cpuBefore = system.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const walBefore = await walLsn(admin);
   const started = performance.now();
@@ -260,11 +262,9 @@ async function drain(system: QueueSystem): Promise<DrainRound> {
   const enqueueSeconds = (performance.now() - started) / 1000;
   while ((await system.unfinished()) > 0) await sleep(10);
   const seconds = (performance.now() - started) / 1000;
-  const walBytes = (await walLsn(admin)) - walBefore;
+  const walAfter = await walLsn(admin);
   const cpu = system.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
-  await sleep(STATS_SETTLE_MS);
-  const countsAfter = await tableCounts(admin, system.tables);
-  return { seconds, enqueueSeconds, cpuSeconds: cpu, walBytes, counts: { updates: countsAfter.updates - countsBefore.updates, hot: countsAfter.hot - countsBefore.hot } };
+  return { seconds, enqueueSeconds, cpuSeconds: cpu, wal: await walFigures(admin, walBefore, walAfter) };
 }
 
 async function latencies(system: QueueSystem, reader: RecordReader): Promise<number[]> {
@@ -322,6 +322,7 @@ async function main(): Promise<void> {
       const admin = new Client({ connectionString: url.toString() });
       await admin.connect();
       clients.push(admin);
+      await admin.query('CREATE EXTENSION pg_walinspect');
       const recordFile = join(dir, `${key}-started.txt`);
       writeFileSync(recordFile, '');
       const system = await start(url.toString(), dir, recordFile, admin);
@@ -357,15 +358,15 @@ function report(systems: QueueSystem[], drains: Map<QueueSystem, DrainRound[]>, 
     const rounds = drains.get(system)!;
     const sum = (pick: (r: DrainRound) => number) => rounds.reduce((total, r) => total + pick(r), 0);
     const jobs = JOBS * rounds.length;
-    const updates = sum((r) => r.counts.updates);
+    const updates = sum((r) => r.wal.updates);
     const samples = waits.get(system)!;
     return {
       name: system.name,
       drain: jobs / sum((r) => r.seconds),
       enqueue: jobs / sum((r) => r.enqueueSeconds),
       cpuMs: (sum((r) => r.cpuSeconds) / jobs) * 1000,
-      walBytes: Number(rounds.reduce((total, r) => total + r.walBytes, 0n)) / jobs,
-      hot: updates > 0 ? sum((r) => r.counts.hot) / updates : NaN,
+      walBytes: Number(rounds.reduce((total, r) => total + r.wal.bytes, 0n)) / jobs,
+      hot: updates > 0 ? sum((r) => r.wal.hot) / updates : NaN,
       updatesPerJob: updates / jobs,
       p50: percentile(samples, 50),
       p95: percentile(samples, 95),
@@ -373,12 +374,12 @@ function report(systems: QueueSystem[], drains: Map<QueueSystem, DrainRound[]>, 
   });
   const anchor = rows.find((row) => row.name === 'graphile-worker');
   const ratio = (value: number, base: number | undefined) => (base ? ` (${fmt(value / base, 2)}×)` : '');
-  console.log('\n| system | drain jobs/s | bulk enqueue jobs/s | worker CPU ms/job | WAL bytes/job | updates/job (HOT share) | enqueue → start p50 ms | p95 ms |');
+  console.log('\n| system | drain jobs/s | bulk enqueue jobs/s | worker CPU ms/job | WAL bytes/job | row updates/job (HOT share) | enqueue → start p50 ms | p95 ms |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     console.log(`| ${row.name} | ${fmt(row.drain, 0)}${ratio(row.drain, anchor?.drain)} | ${fmt(row.enqueue, 0)} | ${fmt(row.cpuMs, 2)}${ratio(row.cpuMs, anchor?.cpuMs)} | ${fmt(row.walBytes, 0)}${ratio(row.walBytes, anchor?.walBytes)} | ${fmt(row.updatesPerJob, 2)} (${fmt(row.hot * 100, 0)} %) | ${fmt(row.p50, 2)}${ratio(row.p50, anchor?.p50)} | ${fmt(row.p95, 2)} |`);
   }
-  console.log('\nRatios are against graphile-worker in the same run. WAL is cluster-wide (other databases\' writes in the same interval count too).');
+  console.log('\nRatios are against graphile-worker in the same run.');
 }
 
 await main();
