@@ -11,8 +11,8 @@ import { LocalBlobStore } from './local/local-blob-store.ts';
 export async function createBlobStore(config: Pick<Config, 'dataDir' | 'publicUrl' | 's3'>): Promise<BlobStore> {
   const { s3 } = config;
   if (s3 === undefined) return new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
-  const [{ S3Client }, { S3BlobStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3/s3-blob-store.ts')]);
+  const [{ createS3Client }, { S3BlobStore }] = await Promise.all([import('./s3/s3-client.ts'), import('./s3/s3-blob-store.ts')]);
   // Endpoint, region and credentials: the SDK's own variables and chain (AWS_ENDPOINT_URL_S3, …).
-  const client = new S3Client({ forcePathStyle: s3.forcePathStyle });
+  const client = createS3Client({ forcePathStyle: s3.forcePathStyle });
   return new S3BlobStore({ client, bucket: s3.bucket, prefix: s3.prefix, publicUrl: config.publicUrl, publicBaseUrl: s3.publicBaseUrl });
 }

@@ -106,7 +106,7 @@ export function blobStoreSuite(name: string, open: () => Promise<SuiteBackend>):
       assert.equal((await store.head(fromFile))?.contentType, 'image/webp');
     });
 
-    test('a blob larger than a part goes up in parts, without being held in memory whole', async () => {
+    test('a blob larger than a part goes up in parts, without being held in memory whole', async (t) => {
       const key = freshKey('mp4');
       const total = backend.largeBytes;
       assert.ok(backend.memoryBound < total * 0.75, 'the bound is one a whole-file buffer would break');
@@ -114,6 +114,7 @@ export function blobStoreSuite(name: string, open: () => Promise<SuiteBackend>):
       const { result, peak } = await peakExtraMemory(() => store.put(key, generated(total), 'video/mp4'));
       assert.deepEqual(result, { size: total });
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+      t.diagnostic(`peak extra buffer memory ${mib(peak)} storing ${mib(total)} (bound ${mib(backend.memoryBound)})`);
       assert.ok(peak < backend.memoryBound, `held ${mib(peak)} at once while storing ${mib(total)} (bound ${mib(backend.memoryBound)})`);
       if (backend.partsUploaded) assert.ok(backend.partsUploaded() - partsBefore >= 2, 'stored as a multipart upload');
       assert.equal((await store.head(key))?.size, total);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/blobs/s3/s3-client.ts';
 import { S3BlobStore } from '../../src/blobs/s3/s3-blob-store.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { NewJob } from '../../src/store/store.ts';
@@ -22,7 +22,7 @@ const job = (id: string): NewJob => ({ id, ownerKeyId: 'owner', modelId: 'test/m
 
 test('output objects of attempts that can no longer settle are deleted; live, referenced and unknown ones stay', async () => {
   const bucket = await startS3Bucket();
-  const client = new S3Client({ endpoint: bucket.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = createS3Client({ endpoint: bucket.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   const blobs = new S3BlobStore({ client, bucket: bucket.bucket, prefix: 'mg/', publicUrl: 'http://mg.test', publicBaseUrl: undefined });
   const store = await SqliteStore.open({ path: join(dir.path, 'modelgate.db'), synchronous: 'NORMAL' });
   try {
