@@ -98,5 +98,36 @@ if (reachable !== true) {
       await other.insertJob(job);
       assert.equal(await withTimeout(woken, 3_000, 'NOTIFY on the new LISTEN connection'), 'queued');
     });
+
+    test('queue counts never make a writer wait: with every count row held by another transaction, claims, cancels and releases finish, twice, and positions stay exact', async () => {
+      const store = await open('held_counts');
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const job = newJob();
+        await store.insertJob(job);
+        ids.push(job.id);
+      }
+      const [a, b, c, d, e] = ids as [string, string, string, string, string];
+      // Each round holds every count row there is, the rows the round before added included (a
+      // writer that fell back to a row of its own per connection would wait for it in round 2).
+      const rounds: Array<() => Promise<unknown>> = [
+        async () => [await store.claimNext('w', 60_000, T0), await store.cancelJob(c, OWNER, T0)],
+        async () => [await store.claimNext('w', 60_000, T0), await store.release(a, 1)],
+      ];
+      for (const [i, round] of rounds.entries()) {
+        await withAdmin(async (holder) => {
+          await holder.query('BEGIN');
+          const held = await holder.query(`SELECT 1 FROM ${schemas.schemaFor('held_counts')}.queue_counts FOR UPDATE`);
+          assert.ok(held.rowCount! > 0);
+          try {
+            await withTimeout(round(), 5_000, `round ${i + 1}'s writes while every count row is held`);
+          } finally {
+            await holder.query('COMMIT');
+          }
+        });
+      }
+      const positions = await Promise.all(ids.map(async (id) => (await store.getJob(id, OWNER))?.queuePosition));
+      assert.deepEqual(positions, [0, null, null, 1, 2], `a released back to the front, b running, c cancelled, then d and e (${[a, b, c, d, e].join(' ')})`);
+    });
   });
 }

@@ -84,13 +84,14 @@ export function positionTests(ctx: SuiteContext): void {
   test('claims and cancels from two store instances at once keep every position exact and never negative', async () => {
     const { store, another } = await ctx.fresh();
     const second = await another();
-    const jobs = await insertMany(store, 600);
+    const jobs = await insertMany(store, 1_000);
     const queue = jobs.map((job) => job.id);
     const watched = queue[queue.length - 1]!;
     const seen: number[] = [];
 
-    // 400 claims (four claimers per instance) and 100 cancels race, while the last job is polled.
-    const claimers = [store, store, store, store, second, second, second, second].map(async (s, w) => {
+    // 800 claims (eight claimers per instance, more than enough to find every count row of the
+    // head's ranges held at once) and 100 cancels race, while the last job is polled.
+    const claimers = Array.from({ length: 16 }, (_, w) => (w % 2 === 0 ? store : second)).map(async (s, w) => {
       const claimed: string[] = [];
       for (let i = 0; i < 50; i++) {
         const job = await s.claimNext(`w${w}`, LEASE, T0);
@@ -98,7 +99,7 @@ export function positionTests(ctx: SuiteContext): void {
       }
       return claimed;
     });
-    const cancelled = queue.slice(400, 599).filter((_, i) => i % 2 === 0).slice(0, 100);
+    const cancelled = queue.slice(800, 999).filter((_, i) => i % 2 === 0).slice(0, 100);
     const cancels = cancelled.map((id, i) => (i % 2 === 0 ? store : second).cancelJob(id, OWNER, T0));
     let racing = true;
     const poller = (async () => {
