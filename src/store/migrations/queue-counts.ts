@@ -35,7 +35,7 @@ import type { SqlFlavour } from './migrations.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
-/** log2 of the seqs a level-1 and a level-2 count covers; the status reads repeat them. */
+/** log2 of the seqs a level-1 and a level-2 count covers; queuePositionSql reads with them. */
 export const LEVEL1_SHIFT = 7;
 export const LEVEL2_SHIFT = 14;
 
