@@ -20,6 +20,7 @@
  * BENCH_SERVER_ROOT: another checkout whose `modelgate worker` to run; BENCH_BASE_ROOT: a second
  * checkout run as one more system, "ModelGate (base)" (the commit before a change, for an A/B
  * in the same run).
+ * BENCH_CPU_PROF_DIR: write V8 CPU profiles of the ModelGate worker processes there.
  * BENCH_PG_URL: an admin connection (default postgres://postgres@127.0.0.1:5432/postgres); the
  * bench creates one database per system there and drops them at the end.
  */
@@ -115,7 +116,8 @@ async function startModelGate(name: string, root: string, url: string, dir: stri
   const children: ChildProcess[] = [];
   for (let i = 0; i < PROCESSES; i++) {
     const logFile = join(dir, `${name}-${i}.log`);
-    const child = spawnWorker(['bin/modelgate.mjs', 'worker'], {
+    const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+    const child = spawnWorker([...profile, 'bin/modelgate.mjs', 'worker'], {
       MODELGATE_DATABASE_URL: url,
       MODELGATE_DATA_DIR: join(dir, `${name}-data-${i}`),
       MODELGATE_CONFIG: configFile,
