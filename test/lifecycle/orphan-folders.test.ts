@@ -17,7 +17,8 @@ test("a killed worker's leftover folders are removed; a live attempt's are kept"
   const install = procs.install({ MODELGATE_LEASE_MS: '1000', MODELGATE_SWEEP_INTERVAL_MS: '200', MODELGATE_POLL_INTERVAL_MS: '50', MODELGATE_SHUTDOWN_GRACE_MS: '0' });
   const server = await procs.serve(install, { MODELGATE_WORKERS: '0' });
   const client = api(server.url, server.apiKey);
-  const id = (await client.submit(MODELS.dreamina, { prompt: 'hang' })).json.request_id as string;
+  // 'scratch': the engine writes into its work dir, which is only made when something uses it.
+  const id = (await client.submit(MODELS.dreamina, { prompt: 'scratch hang' })).json.request_id as string;
   const work = (attempt: number) => join(install.dataDir, 'work', `${id}-${attempt}`);
   const outputs = join(install.dataDir, 'blobs', 'outputs', id);
 
@@ -28,7 +29,7 @@ test("a killed worker's leftover folders are removed; a live attempt's are kept"
   };
 
   const doomed = await procs.worker(install, { MODELGATE_WORKERS: '1' }, 'doomed worker');
-  // Killed once its engine runs (the scratch folder is made just before): killed earlier, the
+  // Killed once its engine runs (it makes the scratch folder just before): killed earlier, the
   // execution log would never show attempt 1 and the next step could not count to two.
   await poll(async () => install.executions().get(id) ?? [], (runs) => runs.includes(1));
   await doomed.kill('SIGKILL');

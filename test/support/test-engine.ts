@@ -5,6 +5,8 @@
  * drive it through the real API:
  *   "sleep=MS"   run for MS milliseconds, reporting progress, honouring the abort signal
  *   "hang"       run until aborted
+ *   "scratch"    write a file into the attempt's work dir first (which creates it: it is made on
+ *                first use)
  *   "fail"       throw an EngineError (type "test_failure")
  *   "crash"      throw a plain Error
  *   "images=N"   return N images instead of one
@@ -14,7 +16,8 @@
  * Every run appends "<request id> <attempt>" to options.log_file when given, so tests can count
  * executions across processes.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ModuleEngineFactoryArgs } from '../../src/engines/module/module-engine.ts';
 import { EngineError, type Engine, type EngineOutput } from '../../src/engines/engine.ts';
 
@@ -39,9 +42,12 @@ export function createTestEngine(name = 'test', logFile?: string): Engine {
   return {
     name,
     type: 'test',
-    async run(job, { signal, progress }) {
-      if (logFile) appendFileSync(logFile, `${job.requestId} ${job.attempt}\n`);
+    async run(job, context) {
+      const { signal, progress } = context;
       const text = String(job.input.prompt ?? job.input.promptText ?? '');
+      // Before the execution log line, so a test that sees the line can count on the folder.
+      if (text.includes('scratch')) writeFileSync(join(context.workDir, 'scratch'), 'engine scratch file');
+      if (logFile) appendFileSync(logFile, `${job.requestId} ${job.attempt}\n`);
       const sleepMs = /sleep=(\d+)/.exec(text)?.[1];
       if (text.includes('exit')) process.kill(process.pid, 'SIGKILL');
       if (text.includes('hang')) await sleep(24 * 3600_000, signal);
