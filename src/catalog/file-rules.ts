@@ -3,15 +3,11 @@
  * validation_error}]`, checked against a file's measured properties once it is fetched.
  * A rule is `<measure><operator>` (e.g. `width/height>`), so any model can use any pair.
  */
+import type { FileMeasures } from '../inputs/measured-file.ts';
 import type { FileRule } from './types.ts';
 
-/** What a file input is measured as once resolved; optional measures only for some kinds. */
-export interface FileMeasures {
-  sizeBytes: number;
-  width?: number;
-  height?: number;
-  durationSeconds?: number;
-}
+export type { FileMeasures } from '../inputs/measured-file.ts';
+
 
 type Measure = (file: FileMeasures) => number | undefined;
 

@@ -4,18 +4,10 @@
  * touches the store, the queue or HTTP routing; the worker does all of that around it.
  */
 import type { Logger } from 'pino';
-import type { FileKind } from '../catalog/types.ts';
+import type { LocalFile } from '../inputs/measured-file.ts';
 
-/** A file input after the worker fetched and measured it: always a local file. */
-export interface ResolvedFile {
-  path: string;
-  kind: FileKind;
-  contentType: string;
-  sizeBytes: number;
-  width?: number;
-  height?: number;
-  durationSeconds?: number;
-}
+/** A file input after the worker fetched and measured it: always a local file (inputs/measured-file.ts). */
+export type ResolvedFile = LocalFile;
 
 export interface EngineJob {
   requestId: string;

@@ -7,7 +7,8 @@ import type { FileKind } from '../catalog/types.ts';
 import { InputError } from './errors.ts';
 import { probeImage } from './probe-image.ts';
 import { probeVideo } from './probe-video.ts';
-import { sniffFile, type SniffedFormat } from './sniff.ts';
+import type { InspectedFile } from './measured-file.ts';
+import { sniffFile } from './sniff.ts';
 
 export interface InspectOptions {
   /** The kind the caller needs; anything else is refused with 'bad_type'. */
@@ -19,16 +20,6 @@ export interface InspectOptions {
   probeTimeoutMs?: number;
 }
 
-export interface InspectedFile {
-  kind: FileKind;
-  format: SniffedFormat;
-  contentType: string;
-  extension: string;
-  sizeBytes: number;
-  width: number;
-  height: number;
-  durationSeconds?: number;
-}
 
 export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectedFile> {
   const type = await sniffFile(path, options.kind);

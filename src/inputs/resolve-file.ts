@@ -2,7 +2,7 @@
  * The one entry point for a file-typed input value: a data: URI, an upload of ours (found
  * through an injected hook), or an http(s) URL fetched under every SSRF rule. The result is a
  * local file in `workDir`, measured, and checked against the catalog's `validations` rules, in
- * the ResolvedFile shape engines take. Every failure is an InputError and leaves no file behind.
+ * the ResolvedInput shape (inputs/measured-file.ts) engines take. Every failure is an InputError and leaves no file behind.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { checkFileRules } from '../catalog/file-rules.ts';
 import type { FileKind, FileRule } from '../catalog/types.ts';
-import type { ResolvedFile } from '../engines/engine.ts';
 import type { HostAllowList } from './address-policy.ts';
 import { formatBytes } from './body-limits.ts';
 import { isDataUri, writeDataUri } from './data-uri.ts';
 import { InputError } from './errors.ts';
 import { inspectFile } from './inspect-file.ts';
 import type { Resolver } from './resolve-host.ts';
+import type { InputForm, ResolvedInput } from './measured-file.ts';
 import { fetchToFile, type FetchOptions } from './safe-fetch.ts';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './settings.ts';
 import { checkUrl } from './url-policy.ts';
@@ -41,8 +41,6 @@ export interface UploadedFileRef {
  */
 export type UploadLookup = (value: string) => Promise<UploadedFileRef | undefined>;
 
-export type InputForm = 'data' | 'upload' | 'url';
-
 export interface ResolveOptions {
   /** Where the file is written; the caller removes the directory after the attempt. */
   workDir: string;
@@ -58,12 +56,6 @@ export interface ResolveOptions {
   ca?: ConnectionOptions['ca'];
   /** Base of the local file name (e.g. the field name); sanitised. */
   name?: string;
-}
-
-export interface ResolvedInput extends ResolvedFile {
-  form: InputForm;
-  /** Sniffed format: jpeg, png, webp, gif, mp4, mov, 3gp, webm, mkv. */
-  format: string;
 }
 
 function localName(options: ResolveOptions): string {

@@ -14,14 +14,13 @@ import type { FileKind } from '../catalog/types.ts';
 import type { Config } from '../config.ts';
 import { InputError } from '../inputs/errors.ts';
 import { inspectFile } from '../inputs/inspect-file.ts';
-import type { ResolvedInput, UploadLookup } from '../inputs/resolve-file.ts';
+import type { MeasuredFile, ResolvedInput } from '../inputs/measured-file.ts';
+import type { UploadLookup } from '../inputs/resolve-file.ts';
 import type { FileRecord, Store } from '../store/store.ts';
 
 export const UPLOAD_ROUTE = '/v1/files/';
 const FILE_ID = /^file_[0-9a-f]{24}$/;
 
-/** What is known of a file once measured, whichever way it arrived. */
-type MeasuredFile = Pick<ResolvedInput, 'kind' | 'contentType' | 'sizeBytes' | 'width' | 'height' | 'durationSeconds'> & { extension: string };
 
 export class Uploads {
   constructor(
@@ -87,7 +86,7 @@ export class Uploads {
     return this.persist(ownerKeyId, file.path, { ...file, extension: file.path.replace(/^.*\./, '') }, hash.digest('hex'));
   }
 
-  private async persist(ownerKeyId: string, path: string, inspected: MeasuredFile, sha256: string): Promise<FileRecord> {
+  private async persist(ownerKeyId: string, path: string, inspected: MeasuredFile & { extension: string }, sha256: string): Promise<FileRecord> {
     if (inspected.sizeBytes > this.maxBytesFor(inspected.kind)) {
       throw new InputError('too_large', `${inspected.kind} uploads are limited to ${this.maxBytesFor(inspected.kind)} bytes`);
     }
