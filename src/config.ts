@@ -140,12 +140,7 @@ function choiceSetting<T extends string>(env: Env, name: string, fallback: T, ch
 function databaseUrlSetting(env: Env): string | undefined {
   const raw = (env.MODELGATE_DATABASE_URL ?? '').trim();
   if (raw === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
   // The URL itself is not echoed: it usually carries a password.
   if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
     throw new ConfigError('MODELGATE_DATABASE_URL', 'must be a postgres:// or postgresql:// URL (unset it to use the embedded SQLite database)');

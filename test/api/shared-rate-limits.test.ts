@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import { createHarness, waitFor } from '../support/harness.ts';
 import { PostgresSchemas, reachable, TEST_DATABASE_URL } from '../support/postgres-schemas.ts';
+import { freePort } from '../support/processes.ts';
 
 const BUDGET = 4;
 const env = { MODELGATE_RATE_LIMIT_PER_MINUTE: String(BUDGET) };
@@ -91,16 +92,6 @@ describe('Redis (MODELGATE_REDIS_URL): two API servers', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

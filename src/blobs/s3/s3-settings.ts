@@ -48,12 +48,7 @@ function location(raw: string): { bucket: string; prefix: string } {
 function publicBaseUrl(env: Env): string | undefined {
   const raw = (env.MODELGATE_S3_PUBLIC_BASE_URL ?? '').trim();
   if (raw === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
     throw new ConfigError('MODELGATE_S3_PUBLIC_BASE_URL', `must be an absolute http(s) URL without query or fragment, got ${JSON.stringify(raw)}`);
   }
