@@ -101,7 +101,7 @@ describe('worker processes killed mid-job (SQLite)', () => {
     const deaths: Child[] = [];
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       // Restart workers as they die, like a supervisor would.
-      const worker = await procs.worker(install, { MODELGATE_WORKERS: '1' }, `worker for attempt ${attempt}`);
+      const worker = await procs.worker(install, { MODELGATE_WORKERS: '1' }, `worker for attempt ${attempt}`, false);
       const exit = await Promise.race([
         worker.exited,
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker for attempt ${attempt} did not die\n${worker.describe()}`)), 15_000)),

@@ -255,9 +255,14 @@ export class Processes {
     }
   }
 
-  /** Starts `modelgate worker` and resolves once its pool is claiming (its "worker started" log line). */
-  async worker(install: Install, env: Env = {}, name = 'worker'): Promise<Child> {
+  /**
+   * Starts `modelgate worker` and resolves once its pool is claiming (its "worker started" log
+   * line), or at once with `awaitStart: false`: a worker whose first claim is a job that kills it
+   * may die before that line reaches the pipe.
+   */
+  async worker(install: Install, env: Env = {}, name = 'worker', awaitStart = true): Promise<Child> {
     const child = this.spawn(name, ['worker'], { ...install.env, MODELGATE_LOG_LEVEL: 'info', ...env });
+    if (!awaitStart) return child;
     try {
       await child.waitFor(/"msg":"worker started"/, 30_000);
     } catch (error) {
