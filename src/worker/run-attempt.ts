@@ -82,6 +82,9 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
   // Output keys written by this attempt; removed again unless the attempt settles as succeeded.
   const written: string[] = [];
   let succeeded = false;
+  // While the completing write is in flight its outcome is unknown (PostgreSQL can commit and then
+  // drop the connection): the outputs are kept then, and the orphan reaper decides from the row.
+  let settling = false;
   try {
     const route = ctx.engines.route(job.modelId);
     if (!route.engine) {
@@ -99,7 +102,9 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     // Measured before the outputs are stored, while the engine's files are still in the work dir.
     const usage = await measureUsage(outputs, ctx.pricing.priceOf(job.modelId), () => workDir.ensure(), log);
     const stored = await storeOutputs(ctx, job, outputs, written);
+    settling = true;
     succeeded = await storeWrite(store.complete(job.id, job.attempt, stored, Date.now(), usage));
+    settling = false;
     if (!succeeded) log.warn('attempt finished after losing its lease; its outputs were discarded');
     else log.info({ outputs: stored.length, seconds: usage.seconds, cost_usd: usage.costUsd }, 'attempt succeeded');
     return { state: succeeded ? 'succeeded' : 'abandoned' };
@@ -143,7 +148,7 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     clearInterval(heartbeat);
     shutdown.removeEventListener('abort', onShutdown);
     // Best effort: on a full disk even removing can fail, and the reaper sweeps what is left.
-    if (!succeeded) await Promise.all(written.map((key) => ctx.blobs.delete(key).catch(() => {})));
+    if (!succeeded && !settling) await Promise.all(written.map((key) => ctx.blobs.delete(key).catch(() => {})));
     await workDir.remove();
   }
 }
