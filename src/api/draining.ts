@@ -7,13 +7,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { sendApiError } from './error-handler.ts';
 
 export function installDraining(app: FastifyInstance, draining: AbortSignal, retryAfterSeconds: number): void {
   const headers = { 'retry-after': String(retryAfterSeconds), connection: 'close' };
   // Callback style and first of all hooks: before auth, body parsing or any route work.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (!draining.aborted) return done();
     const error = new ApiError('shutting_down', `This server is shutting down; retry in ${retryAfterSeconds} s.`, { headers });
-    void reply.code(error.status).headers(error.headers).send(error.toEnvelope());
+    sendApiError(request, reply, error);
   });
 }

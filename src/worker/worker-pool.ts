@@ -21,8 +21,8 @@ import type { Context } from '../context.ts';
 import { ThrottledLog } from '../throttled-log.ts';
 import type { ClaimLimits } from '../store/store.ts';
 import { AttemptMetrics } from './attempt-metrics.ts';
-import { Backoff, PAUSE_CAP_MS } from './backoff.ts';
 import { runAttempt } from './run-attempt.ts';
+import { StoragePause } from './storage-pause.ts';
 
 /** What the storage check writes: room for an attempt's scratch files, roughly. */
 const PROBE_BYTES = 1024 * 1024;
@@ -50,7 +50,7 @@ export class WorkerPool {
   /** Counts wake-ups, so a slot can tell that one arrived while its claim was in flight. */
   private wakeGeneration = 0;
   private unsubscribe: (() => void) | undefined;
-  private readonly storage: Backoff;
+  private readonly storage: StoragePause;
   private readonly faults: ThrottledLog;
   /** How long an idle slot sleeps when nothing wakes it. */
   private readonly idlePollMs: number;
@@ -60,8 +60,8 @@ export class WorkerPool {
     private readonly ctx: Context,
     private readonly options: WorkerPoolOptions,
   ) {
-    this.storage = new Backoff(ctx.config.faultBackoffMs, PAUSE_CAP_MS);
     this.faults = new ThrottledLog(ctx.log.child({ component: 'worker', worker: this.id }));
+    this.storage = new StoragePause(this.faults, ctx.log, ctx.config.faultBackoffMs, 'storage works again; claiming resumed');
     this.limits = { maxRunningPerKey: ctx.config.maxRunningPerKey };
     this.idlePollMs = ctx.config.pollIntervalMs * (ctx.store.capabilities.crossProcessWakeups ? NOTIFIED_POLL_FACTOR : 1);
   }
@@ -109,11 +109,11 @@ export class WorkerPool {
       try {
         job = await store.claimNext(workerId, config.leaseMs, Date.now(), this.limits);
       } catch (error) {
-        this.storageFault('claim', { err: error }, 'claim failed; claims pause while the store fails');
+        this.storage.fault('claim', { err: error }, 'claim failed; claims pause while the store fails');
         continue;
       }
       if (!job) {
-        this.recovered();
+        this.storage.recovered({ worker: this.id });
         // A wake-up that came while this claim was in flight may be for a job its snapshot
         // could not see yet, and it may have found no sleeper to wake: look once more.
         if (this.wakeGeneration === generation) await this.sleep(this.idlePollMs);
@@ -125,27 +125,15 @@ export class WorkerPool {
       try {
         const outcome = await runAttempt(this.ctx, job, this.shutdown.signal, this.faults);
         attemptMetrics.settled(outcome);
-        if (outcome.storageFault) this.storage.fault(Date.now());
-        else this.recovered();
+        // runAttempt has logged the fault itself.
+        if (outcome.storageFault) this.storage.extend();
+        else this.storage.recovered({ worker: this.id });
       } catch (error) {
         // runAttempt settles its own failures; reaching here means the store could not be
         // written. The lease will run out and the sweeper will give the job to another attempt.
-        this.storageFault('settle', { err: error, request_id: job.id }, 'attempt could not be settled; claims pause while the store fails');
+        this.storage.fault('settle', { err: error, request_id: job.id }, 'attempt could not be settled; claims pause while the store fails');
       }
     }
-  }
-
-  private storageFault(kind: string, fields: Record<string, unknown>, message: string): void {
-    const waitMs = this.storage.fault(Date.now());
-    this.faults.write('error', kind, { ...fields, retry_in_ms: waitMs }, message);
-  }
-
-  private recovered(): void {
-    if (!this.storage.failing) return;
-    this.storage.succeed();
-    this.faults.reset('claim');
-    this.faults.reset('settle');
-    this.ctx.log.info({ worker: this.id }, 'storage works again; claiming resumed');
   }
 
   /** Writes and removes a probe file in the work folder; a fault extends the back-off. */
@@ -157,7 +145,7 @@ export class WorkerPool {
       await writeFile(probe, Buffer.alloc(PROBE_BYTES));
       return true;
     } catch (error) {
-      this.storageFault('probe', { err: error }, 'the data folder still refuses writes');
+      this.storage.fault('probe', { err: error }, 'the data folder still refuses writes');
       return false;
     } finally {
       await rm(probe, { force: true }).catch(() => {});

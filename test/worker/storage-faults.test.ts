@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.ts';
 import { isStorageFault, isStoreUnreachable, StorageFaultError } from '../../src/store/storage-fault.ts';
 import { ThrottledLog } from '../../src/throttled-log.ts';
 import { Backoff, backoffDelay } from '../../src/worker/backoff.ts';
+import { StoragePause } from '../../src/worker/storage-pause.ts';
 
 const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -65,4 +66,23 @@ test('throttled log: the first line of a kind at once, then one per window carry
     ['claim failed (99 more like it since the last line)', 100, 99],
     ['sweep failed', undefined, undefined],
   ]);
+});
+
+test('storage pause: faults lengthen it and are logged throttled; recovery ends it, is logged once, and un-throttles every kind seen', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, done) { lines.push(JSON.parse(chunk.toString('utf8'))); done(); } });
+  const log = createLogger('info', sink);
+  const pause = new StoragePause(new ThrottledLog(log), log, 1000, 'claiming resumed');
+  pause.recovered();
+  assert.equal(lines.length, 0, 'nothing to end');
+  pause.fault('claim', { n: 1 }, 'claim failed');
+  pause.fault('probe', { n: 2 }, 'probe failed');
+  pause.fault('probe', { n: 3 }, 'probe failed');
+  pause.extend();
+  assert.ok(pause.failing && pause.remaining(Date.now()) >= 6400, 'four faults in a row: the fourth wait, about 8 s');
+  assert.deepEqual(lines.map((l) => [l.msg, l.n, typeof l.retry_in_ms]), [['claim failed', 1, 'number'], ['probe failed', 2, 'number']]);
+  pause.recovered();
+  assert.deepEqual([pause.failing, pause.remaining(Date.now()), lines.at(-1)?.msg], [false, 0, 'claiming resumed']);
+  pause.fault('probe', { n: 4 }, 'probe failed');
+  assert.equal(lines.at(-1)?.n, 4, 'a new run of faults is logged at once, the probe kind included');
 });
