@@ -151,12 +151,7 @@ function databaseUrlSetting(env: Env): string | undefined {
 function redisUrlSetting(env: Env): string | undefined {
   const raw = (env.MODELGATE_REDIS_URL ?? '').trim();
   if (raw === '') return undefined;
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(raw).protocol;
-  } catch {
-    protocol = undefined;
-  }
+  const protocol = URL.canParse(raw) ? new URL(raw).protocol : undefined;
   // Not echoed: it may carry a password.
   if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError('MODELGATE_REDIS_URL', 'must be a redis:// or rediss:// URL (unset it to keep rate limits in the database or in memory)');
   return raw;
