@@ -180,6 +180,9 @@ export async function migrateToLatest(db: AnyDb, flavour: SqlFlavour, schema?: s
     provider,
     migrationTableName: 'modelgate_migrations',
     migrationLockTableName: 'modelgate_migrations_lock',
+    // Features land in parallel branches, each with its own numbered migration; a database that
+    // ran a later number first must still take an earlier one that arrives after it.
+    allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
