@@ -1,7 +1,7 @@
 /**
  * The photographs of the reframe quality benchmark: freely licensed pictures that Debian ships
  * (nothing is downloaded at run time). Install them with
- *   apt-get install -y lomiri-wallpapers-16.04 mate-backgrounds
+ *   apt-get install -y lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds plasma-workspace-wallpapers
  * Licences are as stated in /usr/share/doc/<package>/copyright.
  */
 import { existsSync } from 'node:fs';
@@ -15,21 +15,86 @@ export interface Photo {
   package: string;
   author: string;
   licence: string;
+  /** Settings are chosen on 'tuning' only; 'validation' measures them (issue 17). */
+  set: PhotoSet;
 }
 
-const LOMIRI = 'lomiri-wallpapers-16.04';
-const MATE = 'mate-backgrounds';
+export type PhotoSet = 'tuning' | 'validation';
 
-export const PHOTOS: Photo[] = [
-  { name: 'aitzgorri', path: '/usr/share/backgrounds/aitzgorri_by_Aitzol_Berasategi.jpg', package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0' },
-  { name: 'picosdeeuropa', path: '/usr/share/backgrounds/picosdeeuropa_by_Aitzol_Berasategi.jpg', package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0' },
-  { name: 'life', path: '/usr/share/backgrounds/life_by_Aitzol_Berasategi.jpg', package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0' },
-  { name: 'sunset', path: '/usr/share/backgrounds/sunset_by_Aitzol_Berasategi.jpg', package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0' },
-  { name: 'bridge', path: '/usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg', package: LOMIRI, author: 'Sander Klootwijk', licence: 'CC-BY-SA-4.0' },
-  { name: 'seeding', path: '/usr/share/backgrounds/seeding_by_Clements_Engelhardt.jpg', package: LOMIRI, author: 'Clemens Engelhardt', licence: 'CC0-1.0' },
-  { name: 'dune', path: '/usr/share/backgrounds/mate/nature/Dune.jpg', package: MATE, author: 'Marco Cogoni', licence: 'GPL-2+' },
-  { name: 'storm', path: '/usr/share/backgrounds/mate/nature/Storm.jpg', package: MATE, author: 'Sergey Nazarov', licence: 'GPL-2+' },
+const LOMIRI = 'lomiri-wallpapers-16.04';
+const LOMIRI20 = 'lomiri-wallpapers-20.04';
+const MATE = 'mate-backgrounds';
+const PLASMA = 'plasma-workspace-wallpapers';
+const BG = '/usr/share/backgrounds';
+const KDE = (name: string, size = '2560x1600') => `/usr/share/wallpapers/${name}/contents/images/${size}.jpg`;
+/** plasma-workspace-wallpapers: Debian's copyright gives GPL-2+ for every file; each wallpaper's metadata.json says LGPLv3. */
+const KDE_LICENCE = 'GPL-2+ (metadata: LGPLv3)';
+
+/**
+ * The tuning set: every setting of the engine is chosen on these only. The first eight are the
+ * photographs the earlier settings were chosen on (issue 4), so they can never validate anything.
+ */
+const TUNING_FIRST: Photo[] = [
+  { name: 'aitzgorri', path: `${BG}/aitzgorri_by_Aitzol_Berasategi.jpg`, package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0', set: 'tuning' },
+  { name: 'picosdeeuropa', path: `${BG}/picosdeeuropa_by_Aitzol_Berasategi.jpg`, package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0', set: 'tuning' },
+  { name: 'life', path: `${BG}/life_by_Aitzol_Berasategi.jpg`, package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0', set: 'tuning' },
+  { name: 'sunset', path: `${BG}/sunset_by_Aitzol_Berasategi.jpg`, package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0', set: 'tuning' },
+  { name: 'bridge', path: `${BG}/Bridge_by_Sander_Klootwijk.jpg`, package: LOMIRI, author: 'Sander Klootwijk', licence: 'CC-BY-SA-4.0', set: 'tuning' },
+  { name: 'seeding', path: `${BG}/seeding_by_Clements_Engelhardt.jpg`, package: LOMIRI, author: 'Clemens Engelhardt', licence: 'CC0-1.0', set: 'tuning' },
+  { name: 'dune', path: `${BG}/mate/nature/Dune.jpg`, package: MATE, author: 'Marco Cogoni', licence: 'GPL-2+', set: 'tuning' },
+  { name: 'storm', path: `${BG}/mate/nature/Storm.jpg`, package: MATE, author: 'Sergey Nazarov', licence: 'GPL-2+', set: 'tuning' },
 ];
+
+/**
+ * Photographs added for issue 17, every photograph in the four packages that is not one of the
+ * above (illustrations, abstract art and the colour-processed texture analogpattern left out,
+ * judged by eye before any was scored). Listed per package in file-name order; the split is by
+ * that order alone, fixed before any setting changed: the 1st, 3rd, 5th … of each package
+ * validate, the 2nd, 4th … tune (see `split` below). Never move one after seeing results.
+ */
+const ADDED: Array<Omit<Photo, 'set'>> = [
+  { name: 'dragonfly', path: `${BG}/Dragonfly_by_Bolly.jpg`, package: LOMIRI, author: 'Bolly', licence: 'CC-BY-SA-4.0' },
+  { name: 'picture0b', path: `${BG}/Picture_0B_by_freespace.jpg`, package: LOMIRI, author: 'Trevor "Freespace"', licence: 'CC-BY-4.0' },
+  { name: 'picture1a', path: `${BG}/Picture_1A_by_freespace.jpg`, package: LOMIRI, author: 'Trevor "Freespace"', licence: 'CC-BY-4.0' },
+  { name: 'wine', path: `${BG}/Wine_by_Jakkub_Mede.jpg`, package: LOMIRI, author: 'Jakub Mede', licence: 'CC-BY-4.0' },
+  { name: 'free', path: `${BG}/free_by_Peter_Nerlich.jpg`, package: LOMIRI, author: 'Peter Nerlich', licence: 'CC-BY-SA-4.0' },
+  { name: 'friends', path: `${BG}/friends_by_Aitzol_Berasategi.jpg`, package: LOMIRI, author: 'Aitzol Berasategi', licence: 'CC-BY-4.0' },
+  { name: 'greentock', path: `${BG}/greentock_by_Peter_Nerlich.jpg`, package: LOMIRI, author: 'Peter Nerlich', licence: 'CC-BY-SA-4.0' },
+  { name: 'kleiber', path: `${BG}/Kleiber_by_Lukas_Baubkus.jpg`, package: LOMIRI20, author: 'Lukas Baubkus', licence: 'CC-BY-SA-3.0' },
+  { name: 'aqua', path: `${BG}/mate/nature/Aqua.jpg`, package: MATE, author: 'Charles Barbin', licence: 'GPL-2+' },
+  { name: 'blinds', path: `${BG}/mate/nature/Blinds.jpg`, package: MATE, author: 'Lennart Poettering', licence: 'GPL-2+' },
+  { name: 'freshflower', path: `${BG}/mate/nature/FreshFlower.jpg`, package: MATE, author: 'Jens Ansorg', licence: 'GPL-2+' },
+  { name: 'garden', path: `${BG}/mate/nature/Garden.jpg`, package: MATE, author: 'Charles Barbin', licence: 'GPL-2+' },
+  { name: 'greenmeadow', path: `${BG}/mate/nature/GreenMeadow.jpg`, package: MATE, author: 'Timothy Schellhase', licence: 'GPL-2+' },
+  { name: 'ladybird', path: `${BG}/mate/nature/LadyBird.jpg`, package: MATE, author: 'Charles Barbin', licence: 'GPL-2+' },
+  { name: 'raindrops', path: `${BG}/mate/nature/RainDrops.jpg`, package: MATE, author: '"blackcombwhistler07"', licence: 'GPL-2+' },
+  { name: 'twowings', path: `${BG}/mate/nature/TwoWings.jpg`, package: MATE, author: 'Charles Barbin', licence: 'GPL-2+' },
+  { name: 'wood', path: `${BG}/mate/nature/Wood.jpg`, package: MATE, author: 'Jean-François Fortin Tam', licence: 'GPL-2+' },
+  { name: 'yellowflower', path: `${BG}/mate/nature/YellowFlower.jpg`, package: MATE, author: 'Charles Barbin', licence: 'GPL-2+' },
+  { name: 'bythewater', path: KDE('BytheWater'), package: PLASMA, author: 'Maciej Wiklo', licence: KDE_LICENCE },
+  { name: 'coldripple', path: KDE('ColdRipple'), package: PLASMA, author: 'Risto Saukonpää', licence: KDE_LICENCE },
+  { name: 'colorfulcups', path: KDE('ColorfulCups'), package: PLASMA, author: 'Dmitri Popov', licence: KDE_LICENCE },
+  { name: 'darkesthour', path: KDE('DarkestHour'), package: PLASMA, author: 'Risto Saukonpää', licence: KDE_LICENCE },
+  { name: 'eveningglow', path: KDE('EveningGlow'), package: PLASMA, author: 'Ian Hex', licence: KDE_LICENCE },
+  { name: 'fallenleaf', path: KDE('FallenLeaf'), package: PLASMA, author: 'Martin Klapetek', licence: KDE_LICENCE },
+  { name: 'grey', path: KDE('Grey'), package: PLASMA, author: 'Sigi Sagi', licence: KDE_LICENCE },
+  { name: 'kite', path: KDE('Kite'), package: PLASMA, author: 'Risto Saukonpää', licence: KDE_LICENCE },
+  { name: 'onestandsout', path: KDE('OneStandsOut'), package: PLASMA, author: 'Risto Saukonpää', licence: KDE_LICENCE },
+  { name: 'path', path: KDE('Path'), package: PLASMA, author: 'Risto Saukonpää', licence: KDE_LICENCE },
+  { name: 'summer1am', path: KDE('summer_1am'), package: PLASMA, author: 'Risto Saukonpää', licence: KDE_LICENCE },
+];
+
+/** The rule, by position only: within each package (in ADDED's order) 1st, 3rd, … validate; the rest tune. */
+function split(added: Array<Omit<Photo, 'set'>>): Photo[] {
+  const seen = new Map<string, number>();
+  return added.map((photo) => {
+    const index = seen.get(photo.package) ?? 0;
+    seen.set(photo.package, index + 1);
+    return { ...photo, set: index % 2 === 0 ? 'validation' : 'tuning' };
+  });
+}
+
+export const PHOTOS: Photo[] = [...TUNING_FIRST, ...split(ADDED)];
 
 export interface Frame {
   /** The catalog's resolution string. */
