@@ -11,6 +11,7 @@ import { ConfigError } from './config-error.ts';
 import { inputSettingsFromEnv, type InputSettings } from './inputs/settings.ts';
 import { tlsFilesSetting, type TlsFiles } from './tls/settings.ts';
 import { s3SettingsFromEnv, type S3Settings } from './blobs/s3/s3-settings.ts';
+import { webhookSettingsFromEnv, type WebhookSettings } from './webhooks/settings.ts';
 
 export { ConfigError } from './config-error.ts';
 
@@ -88,6 +89,14 @@ export interface Config {
   /** How long an upload (POST /v1/files, or a data: URI stored at submit) stays usable. */
   uploadRetentionMs: number;
   /**
+   * MODELGATE_OUTPUT_RETENTION_HOURS: the janitor deletes jobs (their outputs, then the row, as
+   * DELETE /v1/requests/{id} does) once they finished this long ago; results show `expires_at`.
+   * Undefined (the default): kept until deleted.
+   */
+  outputRetentionMs: number | undefined;
+  /** MODELGATE_MAX_WAITING_REQUESTS: submits with `Prefer: wait` held at once by this server; past it the preference is ignored. */
+  maxWaitingRequests: number;
+  /**
    * A submitted field the model's input schema does not list: `reject` (422001, so a typo never
    * silently becomes a default) or `ignore` (dropped, and named in `ignored_fields`), for
    * operators whose clients send extras (a LoRA path, a `webhook`).
@@ -95,6 +104,8 @@ export interface Config {
   unknownInputs: 'reject' | 'ignore';
   /** MODELGATE_S3_URL and friends: outputs and uploads in a bucket; undefined keeps them under the data folder. */
   s3: S3Settings | undefined;
+  /** MODELGATE_WEBHOOK_*: the signing secret (validated here), retry horizon and back-off, deliveries in flight. */
+  webhooks: WebhookSettings;
 }
 
 export const DEFAULTS = {
@@ -113,6 +124,7 @@ export const DEFAULTS = {
   sqliteSynchronous: 'FULL',
   rateLimitPerMinute: 0,
   maxRunningPerKey: 0,
+  maxWaitingRequests: 1000,
   unknownInputs: 'reject',
   // The engines every install has; catalog entries name one of these as their default.
   engines: { builtin: { type: 'builtin' }, onnx: { type: 'onnx' } },
@@ -127,6 +139,17 @@ function integerSetting(env: Env, name: string, fallback: number, min: number, m
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** Hours as a positive decimal (0.5 is half an hour); unset or empty: undefined, meaning off. */
+function optionalHoursSetting(env: Env, name: string, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw)) throw new ConfigError(name, `must be a number of hours such as 24 or 0.5 (unset it to keep outputs until deleted), got ${JSON.stringify(raw)}`);
+  const hours = Number(raw);
+  if (!(hours > 0) || hours > max) throw new ConfigError(name, `must be more than 0 and at most ${max} hours (unset it to keep outputs until deleted), got ${raw}`);
+  // At least a second: a retention shorter than that would delete results before anyone reads them.
+  return Math.max(1000, Math.round(hours * 3600_000));
 }
 
 function choiceSetting<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
@@ -293,7 +316,10 @@ export function loadConfig(env: Env = process.env): Config {
     configFile,
     inputs: inputSettingsFromEnv(env),
     uploadRetentionMs: integerSetting(env, 'MODELGATE_UPLOAD_RETENTION_HOURS', 24, 1, 24 * 365) * 3600_000,
+    outputRetentionMs: optionalHoursSetting(env, 'MODELGATE_OUTPUT_RETENTION_HOURS', 24 * 365 * 100),
+    maxWaitingRequests: integerSetting(env, 'MODELGATE_MAX_WAITING_REQUESTS', DEFAULTS.maxWaitingRequests, 0, 1_000_000),
     unknownInputs: choiceSetting(env, 'MODELGATE_UNKNOWN_INPUTS', DEFAULTS.unknownInputs, ['reject', 'ignore']),
     s3: s3SettingsFromEnv(env),
+    webhooks: webhookSettingsFromEnv(env),
   };
 }

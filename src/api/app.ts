@@ -17,7 +17,9 @@ import { installContentDecoding } from './content-encoding.ts';
 import { installErrorHandlers, notFoundRoute, sendApiError } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
+import { historyRoutes } from './routes/history.ts';
 import { modelPageRoutes } from './routes/model-pages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -84,12 +86,14 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   await app.register(metricsRoutes(ctx));
   await app.register(modelPageRoutes(ctx));
   await app.register(blobRoutes(ctx.blobs));
+  await app.register(consoleRoutes(ctx.config));
 
   await app.register(async (authed) => {
     installAuth(authed, ctx.store);
     await installRateLimit(authed, ctx);
     await authed.register(modelRoutes(ctx, jobs));
     await authed.register(requestRoutes(jobs));
+    await authed.register(historyRoutes(ctx));
     await authed.register(streamRoutes(jobs));
     await authed.register(fileRoutes(ctx));
     await authed.register(usageRoutes(ctx));

@@ -78,7 +78,13 @@ export const resultResponseSchema = {
     finished_at: { type: 'string', format: 'date-time' },
     metrics: { type: 'object', properties: { queue_seconds: { type: 'number' }, run_seconds: { type: 'number' } } },
     cost: { type: 'number', minimum: 0, description: 'Extension, only with ?include_cost=true on a finished request: USD at the price in force when it finished (0 when failed or cancelled).' },
+    expires_at: { type: 'string', format: 'date-time', description: 'Extension, with MODELGATE_OUTPUT_RETENTION_HOURS, finished requests only: when the request and its outputs are deleted.' },
     ignored_fields: ignoredFields,
+    notices: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Extension, succeeded requests only: what the engine said about this output, e.g. that the bundled text-to-image model draws coloured shapes only and how to configure a real one. Absent when it said nothing.',
+    },
   },
 } as const;
 
@@ -157,6 +163,11 @@ export const modelDetailSchema = {
   properties: {
     ...modelSummarySchema.properties,
     ...modelSchemas,
+    file_inputs: {
+      type: 'object',
+      additionalProperties: { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: ['image', 'video'] } } },
+      description: 'Extension: the input fields that take a file (an https URL, an upload\'s URL from POST /v1/files, or a data: URI), by name, with the kind of file each must be. Their rules are the `validations` of the field in input_schema.',
+    },
   },
 } as const;
 
@@ -165,3 +176,56 @@ const errorResponse = { $ref: 'ErrorEnvelope#' } as const;
 /** The error statuses each route can answer with, for the route schemas and the OpenAPI doc. */
 export const errorResponses = (statuses: number[]): Record<number, typeof errorResponse> =>
   Object.fromEntries(statuses.map((status) => [status, errorResponse]));
+
+/** GET /v1/requests's query; model_id, status, cursor and since are checked by jobs/history.ts, which names the parameter. */
+export const historyQuerySchema = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Page size.' },
+    cursor: { type: 'string', description: 'next_cursor from the previous page, unchanged; absent for the first (newest) page.' },
+    model_id: { type: 'string', description: 'Only requests for this model (exact id).' },
+    status: { type: 'string', description: 'Only requests in this status (in_queue, in_progress, succeeded, failed, cancelled), or in any of several separated by commas.' },
+    since: { type: 'string', description: 'Only requests created at or after this ISO-8601 date-time (UTC unless an offset is given).' },
+  },
+} as const;
+
+const resultStatus = { type: 'string', enum: ['in_queue', 'in_progress', 'succeeded', 'failed', 'cancelled'] } as const;
+const jobError = { type: 'object', required: ['type', 'message'], properties: { type: { type: 'string' }, message: { type: 'string' } } } as const;
+const expiresAt = { type: 'string', format: 'date-time', description: 'Extension, with MODELGATE_OUTPUT_RETENTION_HOURS, finished requests only: when the request and its outputs are deleted.' } as const;
+
+export const historyResponseSchema = {
+  type: 'object',
+  required: ['requests', 'next_cursor'],
+  properties: {
+    requests: {
+      type: 'array',
+      description: "The calling key's requests, newest first; deleted ones are not listed.",
+      items: {
+        type: 'object',
+        required: ['request_id', 'model_id', 'status', 'created_at', 'status_url', 'result_url'],
+        properties: {
+          request_id: requestId,
+          model_id: { type: 'string' },
+          status: resultStatus,
+          created_at: { type: 'string', format: 'date-time' },
+          finished_at: { type: 'string', format: 'date-time' },
+          output: outputSchema,
+          error: jobError,
+          expires_at: expiresAt,
+          status_url: url,
+          result_url: url,
+        },
+      },
+    },
+    next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next (older) page; null on the last page.' },
+  },
+} as const;
+
+export const deleteResponseSchema = {
+  type: 'object',
+  required: ['request_id', 'status'],
+  properties: {
+    request_id: requestId,
+    status: { type: 'string', enum: ['deleted'], description: 'The outputs and stored inputs are gone; the id now answers 404001 everywhere.' },
+  },
+} as const;

@@ -29,7 +29,7 @@ function invalid(name: string, msg: string, type: string): ApiError {
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** Epoch ms of an ISO-8601 date or date-time; `dateOnly` says which it was. Undefined when malformed or not a real calendar time. */
-function parseInstant(text: string): { at: number; dateOnly: boolean } | undefined {
+export function parseInstant(text: string): { at: number; dateOnly: boolean } | undefined {
   const m = INSTANT.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = m;

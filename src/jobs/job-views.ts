@@ -4,7 +4,7 @@
  * whatever its outcome, and the result route says `succeeded` or `failed`.
  */
 import type { BlobStore } from '../blobs/blob-store.ts';
-import { TERMINAL_STATES, type JobOutputFile, type JobRecord, type JobState } from '../store/store.ts';
+import { TERMINAL_STATES, type JobOutputFile, type JobRecord, type JobState, type JobStatusRecord, type WebhookState } from '../store/store.ts';
 
 export type WireStatus = 'in_queue' | 'in_progress' | 'completed' | 'cancelled';
 export type WireResultStatus = 'in_queue' | 'in_progress' | 'succeeded' | 'failed' | 'cancelled';
@@ -47,7 +47,7 @@ export interface StatusView {
   ignored_fields?: string[];
 }
 
-export function statusView(job: JobRecord, publicUrl: string): StatusView {
+export function statusView(job: JobStatusRecord, publicUrl: string): StatusView {
   const { status_url, result_url } = requestUrls(publicUrl, job.id);
   const view: StatusView = { request_id: job.id, status: STATUS_OF[job.state], status_url, result_url };
   if (job.state === 'queued') view.queue_position = job.queuePosition ?? 0;
@@ -86,9 +86,21 @@ export interface ResultView {
   ignored_fields?: string[];
   /** `?include_cost=true`, finished requests only: USD as recorded when the job settled. */
   cost?: number;
+  /** MODELGATE_OUTPUT_RETENTION_HOURS, finished requests only: when the janitor deletes it. */
+  expires_at?: string;
+  /** What the engine said beside the output (an extension), only when it said something. */
+  notices?: string[];
+  /** `?webhook=` with the `completed` event: how its delivery stands (an extension). */
+  webhook?: WebhookState;
 }
 
-export function resultView(job: JobRecord, blobs: BlobStore, options: { includeCost?: boolean } = {}): ResultView {
+/** When a finished job is deleted by retention (undefined: retention off, or not finished). */
+function expiresAt(job: JobRecord, retentionMs: number | undefined): string | undefined {
+  if (retentionMs === undefined || job.finishedAt === null || !TERMINAL_STATES.has(job.state)) return undefined;
+  return new Date(job.finishedAt + retentionMs).toISOString();
+}
+
+export function resultView(job: JobRecord, blobs: BlobStore, options: { includeCost?: boolean; retentionMs?: number | undefined; webhook?: WebhookState | undefined } = {}): ResultView {
   const view: ResultView = { request_id: job.id, status: RESULT_STATUS_OF[job.state], created_at: new Date(job.createdAt).toISOString() };
   if (job.state === 'succeeded') view.output = outputView(job.outputs ?? [], blobs);
   if (job.state === 'failed' && job.error) view.error = job.error;
@@ -100,7 +112,45 @@ export function resultView(job: JobRecord, blobs: BlobStore, options: { includeC
     view.metrics = metrics;
   }
   if (job.ignoredFields.length > 0) view.ignored_fields = job.ignoredFields;
+  if (job.state === 'succeeded' && job.notices && job.notices.length > 0) view.notices = job.notices;
   // Failed and cancelled jobs were settled with no usage: they cost 0, which is what they show.
   if (options.includeCost && TERMINAL_STATES.has(job.state)) view.cost = job.usage.costUsd;
+  const expires = expiresAt(job, options.retentionMs);
+  if (expires !== undefined) view.expires_at = expires;
+  if (options.webhook) view.webhook = { state: options.webhook.state, attempts: options.webhook.attempts };
   return view;
 }
+
+/** One entry of GET /v1/requests: who, what, when and the outputs, in the result route's words. */
+export interface HistoryItemView {
+  request_id: string;
+  model_id: string;
+  status: WireResultStatus;
+  created_at: string;
+  finished_at?: string;
+  output?: OutputView;
+  error?: { type: string; message: string };
+  expires_at?: string;
+  status_url: string;
+  result_url: string;
+}
+
+export function historyItemView(job: JobRecord, blobs: BlobStore, publicUrl: string, retentionMs: number | undefined): HistoryItemView {
+  const { status_url, result_url } = requestUrls(publicUrl, job.id);
+  const view: HistoryItemView = { request_id: job.id, model_id: job.modelId, status: RESULT_STATUS_OF[job.state], created_at: new Date(job.createdAt).toISOString(), status_url, result_url };
+  if (job.finishedAt !== null) view.finished_at = new Date(job.finishedAt).toISOString();
+  if (job.state === 'succeeded') view.output = outputView(job.outputs ?? [], blobs);
+  if (job.state === 'failed' && job.error) view.error = job.error;
+  const expires = expiresAt(job, retentionMs);
+  if (expires !== undefined) view.expires_at = expires;
+  return view;
+}
+
+/** The result route's status words, as the history's `status` filter takes them. */
+export const RESULT_STATES: Record<WireResultStatus, JobState> = {
+  in_queue: 'queued',
+  in_progress: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};

@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by every SQL backend, so they answer with identical records. */
-import type { ApiKeyRecord, ClaimedJob, FileRecord, JobAttemptState, JobOutputFile, JobRecord, JobState, JobUsage, ModelLoad, NewJob, UsageGroup } from './store.ts';
+import type { ApiKeyRecord, ClaimedJob, DeletableJob, FileRecord, ListedJob, JobAttemptState, JobOutputFile, JobRecord, JobState, JobStatusRecord, JobUsage, ModelLoad, NewJob, UsageGroup } from './store.ts';
 
 export interface JobRow {
   seq: number | string;
@@ -25,8 +25,13 @@ export interface JobRow {
   output_count: number | string;
   output_ms: number | string;
   cost_microusd: number | string;
+  /** JSON array of the engine's notices (migration 0014); NULL when there were none. */
+  notices?: string | null;
   queue_position?: number | string | null;
 }
+
+/** The columns Store.getJobStatus reads. */
+export type JobStatusRow = Pick<JobRow, 'id' | 'state' | 'progress' | 'ignored_fields' | 'queue_position'>;
 
 export interface ApiKeyRow {
   id: string;
@@ -35,6 +40,7 @@ export interface ApiKeyRow {
   hash: string;
   created_at: number | string;
   revoked_at: number | string | null;
+  max_running?: number | null;
 }
 
 // PostgreSQL returns bigint columns as strings; epoch milliseconds fit a double exactly.
@@ -61,6 +67,17 @@ export function rowToJob(row: JobRow): JobRecord {
     startedAt: numOrNull(row.started_at),
     finishedAt: numOrNull(row.finished_at),
     usage: rowToUsage(row),
+    queuePosition: row.state === 'queued' ? numOrNull(row.queue_position) : null,
+    ...(row.notices ? { notices: JSON.parse(row.notices) as string[] } : {}),
+  };
+}
+
+export function rowToJobStatus(row: JobStatusRow): JobStatusRecord {
+  return {
+    id: row.id,
+    state: row.state as JobState,
+    progress: row.progress,
+    ignoredFields: row.ignored_fields ? (JSON.parse(row.ignored_fields) as string[]) : [],
     queuePosition: row.state === 'queued' ? numOrNull(row.queue_position) : null,
   };
 }
@@ -93,6 +110,11 @@ export function rowToUsageGroup(row: UsageRow): UsageGroup {
   return { key: row.grp, jobs: num(row.jobs), ...rowToUsage(row) };
 }
 
+/** The notices column of a completed job: NULL for none, the common case. */
+export function noticesColumn(notices: readonly string[] | undefined): string | null {
+  return notices && notices.length > 0 ? JSON.stringify(notices) : null;
+}
+
 /** The ignored_fields column of a new job: NULL for none, the common case. */
 export function ignoredFieldsColumn(job: NewJob): string | null {
   return job.ignoredFields && job.ignoredFields.length > 0 ? JSON.stringify(job.ignoredFields) : null;
@@ -107,7 +129,7 @@ export function rowToClaimedJob(row: JobRow): ClaimedJob {
 }
 
 export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
-  return { id: row.id, name: row.name, prefix: row.prefix, hash: row.hash, createdAt: num(row.created_at), revokedAt: numOrNull(row.revoked_at) };
+  return { id: row.id, name: row.name, prefix: row.prefix, hash: row.hash, createdAt: num(row.created_at), revokedAt: numOrNull(row.revoked_at), maxRunning: row.max_running ?? null };
 }
 
 export interface FileRow {
@@ -174,4 +196,12 @@ export interface LoadRow {
 
 export function rowToModelLoad(row: LoadRow): ModelLoad {
   return { modelId: row.model_id, queued: num(row.queued), running: num(row.running) };
+}
+
+export function rowToListedJob(row: JobRow): ListedJob {
+  return { ...rowToJob(row), seq: num(row.seq) };
+}
+
+export function rowToDeletableJob(row: Pick<JobRow, 'id' | 'owner_key_id' | 'outputs' | 'input'>): DeletableJob {
+  return { id: row.id, ownerKeyId: row.owner_key_id, outputs: row.outputs ? (JSON.parse(row.outputs) as JobOutputFile[]) : null, input: JSON.parse(row.input) as Record<string, unknown> };
 }

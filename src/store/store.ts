@@ -80,6 +80,8 @@ export interface JobRecord {
   finishedAt: number | null;
   /** NO_USAGE until the job succeeds. */
   usage: JobUsage;
+  /** What the engine said beside a successful run's output (EngineResult.notices); absent when it said nothing, nearly always. */
+  notices?: string[];
   /** 0-based count of queued jobs ahead of this one; only set while queued. */
   queuePosition: number | null;
 }
@@ -93,6 +95,8 @@ export interface NewJob {
   ignoredFields?: string[];
   maxAttempts: number;
   createdAt: number;
+  /** `?webhook=`: where to POST the job's events; absent for a job without one. */
+  webhook?: JobWebhook;
 }
 
 export interface ClaimedJob {
@@ -114,7 +118,15 @@ export interface ApiKeyRecord {
   hash: string;
   createdAt: number;
   revokedAt: number | null;
+  /**
+   * How many of this key's jobs may run at once: null follows MODELGATE_MAX_RUNNING_PER_KEY,
+   * 0 lets this key run any number, N > 0 at most N (`modelgate keys create|set --max-running`).
+   */
+  maxRunning: number | null;
 }
+
+/** The part of a job a status poll shows (Store.getJobStatus). */
+export type JobStatusRecord = Pick<JobRecord, 'id' | 'state' | 'progress' | 'ignoredFields' | 'queuePosition'>;
 
 /** A file uploaded with POST /v1/files, measured once at upload. */
 export interface FileRecord {
@@ -174,7 +186,34 @@ export interface ModelLoad {
   running: number;
 }
 
-/** Differences between backends, named instead of tested for with `if (sqlite)`. */
+/** GET /v1/requests: one page of a key's own jobs, newest first; deleted jobs are never listed. */
+export interface JobListQuery {
+  ownerKeyId: string;
+  /** Rows to read; the caller asks for one more than it shows, to know whether a next page exists. */
+  limit: number;
+  /** Keyset: only jobs whose seq is below this (the last seq of the previous page); absent: from the newest. */
+  beforeSeq?: number;
+  modelId?: string;
+  /** Any of these states; absent: every state. */
+  states?: readonly JobState[];
+  /** Only jobs created at or after this, epoch ms. */
+  createdSince?: number;
+}
+
+/** A job as the history lists it: the record and its place in the keyset (the cursor names a seq). */
+export interface ListedJob extends JobRecord {
+  seq: number;
+}
+
+/** What deleting a finished job needs to know before its files go (retention, DELETE). */
+export interface DeletableJob {
+  id: string;
+  ownerKeyId: string;
+  outputs: JobOutputFile[] | null;
+  input: Record<string, unknown>;
+}
+
+
 export interface StoreCapabilities {
   /** Whether a submit in one process wakes idle workers in another (LISTEN/NOTIFY). */
   crossProcessWakeups: boolean;
@@ -184,6 +223,12 @@ export interface StoreCapabilities {
    * memory exactly and without a write (and an fsync) per request.
    */
   sharedRateWindows: boolean;
+  /**
+   * Whether a job settled by another process (a worker elsewhere, a cancel on another API
+   * server) wakes onJobSettled listeners here (LISTEN/NOTIFY). Without it, Prefer: wait also
+   * re-reads the job on a slow timer, for workers outside this process.
+   */
+  crossProcessSettleWakeups: boolean;
 }
 
 export interface Store {
@@ -195,6 +240,8 @@ export interface Store {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Marks a key revoked; false when there is no such key or it was already revoked. */
   revokeApiKey(id: string, now: number): Promise<boolean>;
+  /** Sets (or with null, clears) a key's own running-jobs quota; false when no key has that id. */
+  setApiKeyMaxRunning(id: string, maxRunning: number | null): Promise<boolean>;
 
   // Uploaded files. Reads take the owner, like jobs.
   insertFile(file: FileRecord): Promise<void>;
@@ -208,6 +255,8 @@ export interface Store {
   /** Inserts the job unless the owner's key already names a live one; atomic against concurrent retries. */
   insertJobOnce(job: NewJob, claim: IdempotencyClaim): Promise<IdempotentInsert>;
   getJob(id: string, ownerKeyId: string): Promise<JobRecord | undefined>;
+  /** What a status poll answers, and nothing else (no input or outputs to read and parse): the hottest read. */
+  getJobStatus(id: string, ownerKeyId: string): Promise<JobStatusRecord | undefined>;
   cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome>;
   /** A job's state, attempt and outputs by id alone, whatever its owner: for housekeeping, never for a client's answer. */
   getJobAttemptState(id: string): Promise<JobAttemptState | undefined>;
@@ -217,8 +266,8 @@ export interface Store {
   claimNext(workerId: string, leaseMs: number, now: number, limits?: ClaimLimits): Promise<ClaimedJob | undefined>;
   heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean>;
   reportProgress(id: string, attempt: number, progress: number): Promise<boolean>;
-  /** Settles the job as succeeded with its outputs and `usage` (default NO_USAGE) in one statement. */
-  complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage?: JobUsage): Promise<boolean>;
+  /** Settles the job as succeeded with its outputs, `usage` (default NO_USAGE) and the engine's `notices` (default none) in one statement. */
+  complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage?: JobUsage, notices?: readonly string[]): Promise<boolean>;
   fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean>;
   /** Gives a claimed job back to the queue without spending its retry budget (graceful stop). */
   release(id: string, attempt: number): Promise<boolean>;
@@ -254,5 +303,79 @@ export interface Store {
   /** Calls the listener when a job may have become claimable; returns the unsubscribe. */
   onJobAvailable(listener: () => void): () => void;
 
+  // Request history, deletion and retention (GET /v1/requests, DELETE /v1/requests/{id}).
+  /** One page of a key's jobs by descending seq over one index range (keyset, never OFFSET). */
+  listJobs(query: JobListQuery): Promise<ListedJob[]>;
+  /**
+   * Makes a finished job a tombstone: input and outputs cleared, `deleted_at` set; id, owner,
+   * seq, state and usage kept. From then on every read by id (getJob, cancelJob, the history)
+   * treats it as absent. False when the job is not the owner's, not finished, or already deleted.
+   * Callers remove the job's files first (jobs/deletion.ts), so a crash leaves a job without
+   * files, never files nobody tracks.
+   */
+  tombstoneJob(id: string, ownerKeyId: string, now: number): Promise<boolean>;
+  /** Up to `limit` finished, undeleted jobs of any key that finished at or before `before`, oldest first (retention). */
+  listFinishedBefore(before: number, limit: number): Promise<DeletableJob[]>;
+  /**
+   * Calls the listener when job `id` may have settled (succeeded, failed, cancelled), here or,
+   * where capabilities.crossProcessSettleWakeups says so, in another process; also when settles
+   * may have been missed (a dropped LISTEN connection). The listener re-reads the job. Returns
+   * the unsubscribe.
+   */
+  onJobSettled(id: string, listener: () => void): () => void;
+
   close(): Promise<void>;
+
+  // Webhooks (migration 0011). Deliveries are made by a trigger on jobs, in the transaction of
+  // the state change they report; the delivery loops (src/webhooks/) claim them like jobs.
+  /** Takes the next due delivery (fresh ones first, then retries by time), leased until now + leaseMs; attempts grows by one. */
+  claimWebhookDelivery(leaseMs: number, now: number): Promise<WebhookDelivery | undefined>;
+  /** Records an attempt's outcome, fenced on (id, attempts) like a job's settle; false when a later claim holds it. */
+  settleWebhookDelivery(id: string, attempts: number, outcome: WebhookOutcome): Promise<boolean>;
+  /** The `completed` delivery's state for the result route; undefined when the job has no webhook or did not ask for `completed`. */
+  getWebhookState(jobId: string): Promise<WebhookState | undefined>;
+  /** An install-wide setting: stores `valueIfAbsent` unless one is stored, then answers the stored one (every process agrees). */
+  ensureSetting(name: string, valueIfAbsent: string): Promise<string>;
+  /**
+   * Calls the listener when a delivery may have become due: in another process too where
+   * capabilities.crossProcessWakeups says so; otherwise never (the loops poll). Returns the unsubscribe.
+   */
+  onWebhookDue(listener: () => void): () => void;
+}
+
+export type WebhookEvent = 'completed' | 'start' | 'progress';
+
+/** A job's webhook: the checked URL and the events it asked for (never empty). */
+export interface JobWebhook {
+  url: string;
+  events: readonly WebhookEvent[];
+}
+
+/** One claimed delivery: which job's which event to send where, and its attempt (fencing token). */
+export interface WebhookDelivery {
+  id: string;
+  jobId: string;
+  ownerKeyId: string;
+  event: WebhookEvent;
+  url: string;
+  /** 1 on the first claim; also the `attempts` the result route shows while this one runs. */
+  attempts: number;
+  /** When the first attempt began (the retry horizon counts from it), epoch ms. */
+  firstAttemptAt: number;
+  /** When the event happened, epoch ms. */
+  createdAt: number;
+}
+
+/** `delivering` with `nextAt`: a retry is due then; `delivered` and `failed` are final. */
+export type WebhookOutcome =
+  | { state: 'delivered'; now: number; status: number }
+  | { state: 'delivering'; now: number; nextAt: number; status: number | null; error: string }
+  | { state: 'failed'; now: number; status: number | null; error: string };
+
+/** pending: not tried yet; delivering: tried, not yet answered 2xx (in flight or awaiting a retry); delivered; failed (given up). */
+export type WebhookDeliveryState = 'pending' | 'delivering' | 'delivered' | 'failed';
+
+export interface WebhookState {
+  state: WebhookDeliveryState;
+  attempts: number;
 }

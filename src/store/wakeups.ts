@@ -26,3 +26,41 @@ export class Wakeups {
     this.events.removeAllListeners();
   }
 }
+
+/**
+ * "This job may have settled" (succeeded, failed or cancelled), for requests that hold their
+ * answer until then (Prefer: wait). Listeners subscribe to one job, so a settle calls only that
+ * job's waiters however many requests are held; `notifyAll` (settles may have been missed: a
+ * LISTEN connection dropped) calls every waiter, each then re-reads its job.
+ */
+export class SettleWakeups {
+  private readonly events = new EventEmitter();
+  private static readonly ALL = Symbol('all');
+
+  constructor() {
+    // One listener per held request; the API bounds how many (MODELGATE_MAX_WAITING_REQUESTS).
+    this.events.setMaxListeners(0);
+  }
+
+  notify(id: string): void {
+    this.events.emit(id);
+  }
+
+  notifyAll(): void {
+    this.events.emit(SettleWakeups.ALL);
+  }
+
+  /** Returns the unsubscribe. */
+  subscribe(id: string, listener: () => void): () => void {
+    this.events.on(id, listener);
+    this.events.on(SettleWakeups.ALL, listener);
+    return () => {
+      this.events.off(id, listener);
+      this.events.off(SettleWakeups.ALL, listener);
+    };
+  }
+
+  clear(): void {
+    this.events.removeAllListeners();
+  }
+}

@@ -7,6 +7,7 @@ import { afterEach, describe } from 'node:test';
 import type { Store } from '../../src/store/store.ts';
 import { attemptStateTests } from './suite/attempt-state.ts';
 import { fileTests } from './suite/files.ts';
+import { historyTests } from './suite/history.ts';
 import { idempotencyTests } from './suite/idempotency.ts';
 import { ignoredFieldTests } from './suite/ignored-fields.ts';
 import { keyAndSubmitTests } from './suite/keys-and-submits.ts';
@@ -18,6 +19,7 @@ import { raceTests } from './suite/races.ts';
 import { retryTests } from './suite/retries.ts';
 import type { Fresh, OpenStore, SuiteContext } from './suite/support.ts';
 import { usageTests } from './suite/usage.ts';
+import { webhookTests } from './suite/webhooks.ts';
 
 export type { OpenStore } from './suite/support.ts';
 
@@ -56,5 +58,7 @@ export function defineStoreSuite(name: string, openStore: OpenStore): void {
     describe('housekeeping reads', () => attemptStateTests(ctx));
     describe('usage and cost', () => usageTests(ctx));
     describe('limits: running quota, load, rate windows', () => limitTests(ctx));
+    describe('request history, deletion and settle wake-ups', () => historyTests(ctx));
+    describe('webhook deliveries', () => webhookTests(ctx));
   });
 }

@@ -5,6 +5,9 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { addQueueCounts } from './queue-counts.ts';
+import { addWebhooks } from './webhooks.ts';
+import { addJobNotices } from './job-notices.ts';
+import { addRequestHistory } from './request-history.ts';
 
 export type SqlFlavour = 'sqlite' | 'postgres';
 
@@ -163,6 +166,26 @@ function migrations(flavour: SqlFlavour): Record<string, Migration> {
         // MODELGATE_MAX_RUNNING_PER_KEY: the claim counts the candidate owner's running jobs through
         // 0008's jobs_running (owner_key_id) WHERE state = 'running'; a second index would be
         // written by every claim for nothing.
+      },
+    },
+    '0011_webhooks': {
+      async up(db: AnyDb) {
+        // Webhooks: the URL and events on the job, a row per delivery made by a trigger on jobs,
+        // and install-wide settings (the generated signing secret). webhooks.ts says how.
+        await addWebhooks(db, flavour);
+      },
+    },
+    '0014_job_notices': { up: (db: AnyDb) => addJobNotices(db) },
+    '0010_request_history': {
+      async up(db: AnyDb) {
+        // Tombstones (deleted_at), the history's keyset index and the retention index (request-history.ts).
+        await addRequestHistory(db, flavour);
+      },
+    },
+    '0012_key_limits': {
+      async up(db: AnyDb) {
+        // A key's own running-jobs quota (NULL: the install's MODELGATE_MAX_RUNNING_PER_KEY).
+        await db.schema.alterTable('api_keys').addColumn('max_running', 'integer').execute();
       },
     },
   };

@@ -17,7 +17,7 @@ export interface NamedStatement {
 
 const JOB_COLUMNS = `j.seq, j.id, j.owner_key_id, j.model_id, j.input, j.ignored_fields, j.state, j.attempt, j.max_attempts,
   j.lost_leases, j.worker_id, j.lease_until, j.progress, j.outputs, j.error_type, j.error_message,
-  j.created_at, j.started_at, j.finished_at, j.output_count, j.output_ms, j.cost_microusd`;
+  j.created_at, j.started_at, j.finished_at, j.output_count, j.output_ms, j.cost_microusd, j.notices`;
 
 const statement = (name: string, text: string): NamedStatement => ({ name: `modelgate_${name}`, text });
 
@@ -31,11 +31,12 @@ function usageSql(group: string, grouping: string): string {
 }
 
 export const SQL = {
-  insertApiKey: statement('insert_api_key', `INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at)
-    VALUES ($1, $2, $3, $4, $5, NULL)`),
-  findApiKeyByHash: statement('find_api_key', `SELECT id, name, prefix, hash, created_at, revoked_at FROM api_keys WHERE hash = $1`),
-  listApiKeys: statement('list_api_keys', `SELECT id, name, prefix, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id`),
+  insertApiKey: statement('insert_api_key', `INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at, max_running)
+    VALUES ($1, $2, $3, $4, $5, NULL, $6)`),
+  findApiKeyByHash: statement('find_api_key', `SELECT id, name, prefix, hash, created_at, revoked_at, max_running FROM api_keys WHERE hash = $1`),
+  listApiKeys: statement('list_api_keys', `SELECT id, name, prefix, hash, created_at, revoked_at, max_running FROM api_keys ORDER BY created_at, id`),
   revokeApiKey: statement('revoke_api_key', `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`),
+  setApiKeyMaxRunning: statement('set_api_key_max_running', `UPDATE api_keys SET max_running = $2 WHERE id = $1`),
 
   insertFile: statement('insert_file', `INSERT INTO files (id, owner_key_id, blob_key, kind, content_type, size_bytes, sha256,
       width, height, duration_seconds, created_at, expires_at)
@@ -51,12 +52,12 @@ export const SQL = {
 
   // A whole submit batch in one statement: parallel arrays, one element per job. WITH
   // ORDINALITY … ORDER BY keeps the batch's submission order in `seq`, which is the FIFO order.
-  // $7/$8: NOTIFY channel and payload; $9: ignored_fields (NULL elements for none).
+  // $7/$8: NOTIFY channel and payload; $9: ignored_fields (NULL elements for none); $10/$11: webhook URL and events (NULL for none).
   insertJobs: statement('insert_jobs', `WITH inserted AS (
-      INSERT INTO jobs (id, owner_key_id, model_id, input, ignored_fields, state, attempt, max_attempts, created_at)
-      SELECT id, owner_key_id, model_id, input, ignored_fields, 'queued', 0, max_attempts, created_at
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $9::text[])
-        WITH ORDINALITY AS batch(id, owner_key_id, model_id, input, max_attempts, created_at, ignored_fields, ord)
+      INSERT INTO jobs (id, owner_key_id, model_id, input, ignored_fields, state, attempt, max_attempts, created_at, webhook_url, webhook_events)
+      SELECT id, owner_key_id, model_id, input, ignored_fields, 'queued', 0, max_attempts, created_at, webhook_url, webhook_events
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $9::text[], $10::text[], $11::int[])
+        WITH ORDINALITY AS batch(id, owner_key_id, model_id, input, max_attempts, created_at, ignored_fields, webhook_url, webhook_events, ord)
       ORDER BY ord
       RETURNING 1)
     SELECT pg_notify($7, $8) WHERE EXISTS (SELECT 1 FROM inserted)`),
@@ -71,13 +72,17 @@ export const SQL = {
   // migrations/queue-counts.ts). One statement, so the rows and the counts share a snapshot.
   getJob: statement('get_job', `SELECT ${JOB_COLUMNS},
       CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
-    FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2`),
+    FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2 AND j.deleted_at IS NULL`),
+  // A status poll's read: the same row and position as getJob, only the columns the answer shows.
+  getJobStatus: statement('get_job_status', `SELECT j.id, j.state, j.progress, j.ignored_fields,
+      CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
+    FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2 AND j.deleted_at IS NULL`),
   // The whole cancel decision is this one conditional UPDATE. A claim holds the row lock from
   // its SKIP LOCKED pick to its commit; this UPDATE waits for it and re-checks state='queued'
   // on the committed row, so exactly one of the two changes the job.
   cancelQueued: statement('cancel_queued', `UPDATE jobs SET state = 'cancelled', finished_at = $3
-    WHERE id = $1 AND owner_key_id = $2 AND state = 'queued'`),
-  getState: statement('get_state', `SELECT state FROM jobs WHERE id = $1 AND owner_key_id = $2`),
+    WHERE id = $1 AND owner_key_id = $2 AND state = 'queued' AND deleted_at IS NULL`),
+  getState: statement('get_state', `SELECT state FROM jobs WHERE id = $1 AND owner_key_id = $2 AND deleted_at IS NULL`),
   getJobAttemptState: statement('get_job_attempt_state', `SELECT state, attempt, outputs FROM jobs WHERE id = $1`),
 
   // SKIP LOCKED lets concurrent claimers each lock a different queued row instead of queueing
@@ -85,21 +90,53 @@ export const SQL = {
   claimNext: statement('claim_next', `UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = $1,
       lease_until = $2, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
     WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $3)
-        -- MODELGATE_MAX_RUNNING_PER_KEY ($4, 0 = off): skip jobs whose owner already runs its
-        -- quota. Concurrent claims can both pass this; PostgresStore.claimNext re-checks under a lock.
-        AND ($4::int = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < $4::int)
+        -- Skip jobs whose owner already runs its quota: the key's own max_running, else
+        -- MODELGATE_MAX_RUNNING_PER_KEY ($4; 0 = no limit). Concurrent claims can both pass
+        -- this; PostgresStore.claimNext re-checks under a lock when the quota is not 0.
+        AND (SELECT q.quota = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < q.quota
+             FROM (SELECT coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota) q)
         ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
       AND state = 'queued'
-    RETURNING id, owner_key_id, model_id, input, attempt, created_at`),
+    RETURNING id, owner_key_id, model_id, input, attempt, created_at,
+      coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota`),
+  // claimNext for several idle slots of one process at once (PostgresStore groups the claims of
+  // one event-loop turn): up to one job per slot, the n-th oldest claimable job to the n-th slot.
+  // $1/$2: the slots' worker ids and lease ends; $3, $4 and the limit check as in claimNext.
+  claimBatch: statement('claim_batch', `WITH slots AS (
+      SELECT worker_id, lease_until, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS s(worker_id, lease_until, n)),
+    picked AS (
+      SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM (
+        SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $3)
+          -- The same limit check as claimNext's.
+          AND (SELECT q.quota = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < q.quota
+               FROM (SELECT coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota) q)
+          ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT cardinality($1::text[])) candidates)
+    UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = s.worker_id,
+      lease_until = s.lease_until, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
+    FROM picked p JOIN slots s ON s.n = p.n
+    WHERE jobs.seq = p.seq AND jobs.state = 'queued'
+    RETURNING s.n AS slot, jobs.id, jobs.owner_key_id, jobs.model_id, jobs.input, jobs.attempt, jobs.created_at,
+      coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota`),
   heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   reportProgress: statement('report_progress', `UPDATE jobs SET progress = $3
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   // Usage ($5-$7) is part of the settle: a job is never succeeded without what it cost, nor
-  // charged for an attempt that lost its fence.
+  // charged for an attempt that lost its fence. $8: the engine's notices (JSON, NULL for none).
   complete: statement('complete', `UPDATE jobs SET state = 'succeeded', outputs = $3, progress = 1, finished_at = $4,
-      worker_id = NULL, lease_until = NULL, output_count = $5, output_ms = $6, cost_microusd = $7
+      worker_id = NULL, lease_until = NULL, output_count = $5, output_ms = $6, cost_microusd = $7,
+      notices = $8
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
+  // complete for every attempt of one process that finished in one event-loop turn: one statement,
+  // one transaction, one WAL flush, each row fenced as in complete. Parallel arrays in complete's
+  // order ($1 id … $8 notices); the ids that settled come back.
+  completeBatch: statement('complete_batch', `UPDATE jobs j SET state = 'succeeded', outputs = s.outputs, progress = 1,
+      finished_at = s.finished_at, worker_id = NULL, lease_until = NULL, output_count = s.output_count,
+      output_ms = s.output_ms, cost_microusd = s.cost_microusd, notices = s.notices
+    FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+      AS s(id, attempt, outputs, finished_at, output_count, output_ms, cost_microusd, notices)
+    WHERE j.id = s.id AND j.attempt = s.attempt AND j.state = 'running'
+    RETURNING j.id`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
       worker_id = NULL, lease_until = NULL
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
@@ -145,6 +182,26 @@ export const SQL = {
     ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
     RETURNING hits`),
   pruneRateWindows: statement('prune_rate_windows', `DELETE FROM rate_windows WHERE window_start < $1`),
+
+  // GET /v1/requests: one range of jobs_owner_history (owner, seq DESC) from the cursor down;
+  // the filters only drop rows from it. $2 is always set (no cursor: past the newest), so the
+  // seq bound is an index condition in every plan, generic ones included.
+  // $1 owner, $2 before seq, $3 limit, $4 model or NULL, $5 states or NULL, $6 since or NULL.
+  listJobs: statement('list_jobs', `SELECT ${JOB_COLUMNS} FROM jobs j
+    WHERE j.owner_key_id = $1 AND j.deleted_at IS NULL AND j.seq < $2
+      AND ($4::text IS NULL OR j.model_id = $4) AND ($5::text[] IS NULL OR j.state = ANY($5))
+      AND ($6::bigint IS NULL OR j.created_at >= $6)
+    ORDER BY j.seq DESC LIMIT $3`),
+  // Deletion: only a finished job, once; its input and outputs go, its accounting stays.
+  tombstoneJob: statement('tombstone_job', `UPDATE jobs SET deleted_at = $3, input = '{}', outputs = NULL, ignored_fields = NULL, error_message = NULL
+    WHERE id = $1 AND owner_key_id = $2 AND deleted_at IS NULL AND state IN ('succeeded', 'failed', 'cancelled')`),
+  // Retention: the oldest finished jobs of every key, through jobs_retention.
+  listFinishedBefore: statement('list_finished_before', `SELECT id, owner_key_id, outputs, input FROM jobs
+    WHERE deleted_at IS NULL AND finished_at IS NOT NULL AND finished_at <= $1 AND state IN ('succeeded', 'failed', 'cancelled')
+    ORDER BY finished_at LIMIT $2`),
+  // "These jobs settled", for Prefer: wait in other processes: one NOTIFY per job, one statement
+  // per batch of settles. $2: payloads `settled:<instance>:<job id>`.
+  notifySettled: statement('notify_settled', `SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS p(payload)`),
 
   listExpired: statement('list_expired', `SELECT id, attempt, max_attempts FROM jobs
     WHERE state = 'running' AND lease_until < $1`),

@@ -5,22 +5,55 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad } from '../store.ts';
+import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobStatus, type JobStatusRow, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type UsageColumns, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
-import { Wakeups } from '../wakeups.ts';
+import { TurnBatcher } from '../turn-batcher.ts';
+import { SettleWakeups, Wakeups } from '../wakeups.ts';
+import { KeyCache } from '../key-cache.ts';
 import { channelName, connectionConfig, NotificationListener, openClaimPool, openPostgresPool, validateSchemaName, type PostgresOptions } from './postgres-connection.ts';
 import { SQL, type NamedStatement } from './postgres-statements.ts';
+import { WEBHOOK_SQL } from './postgres-webhook-statements.ts';
+import { webhookChannelName } from '../migrations/webhooks.ts';
+import { outcomeColumns, rowToDelivery, rowToWebhookState, webhookColumns, type DeliveryRow, type WebhookStateRow } from '../webhook-rows.ts';
 
 export type { PostgresOptions } from './postgres-connection.ts';
+
+/** NOTIFY payloads that announce a settle start with this; every other payload announces work. */
+const SETTLED_PREFIX = 'settled:';
 
 /** Claims in a row that may lose the per-key quota race before the slot waits for its next poll. */
 const QUOTA_CLAIM_TRIES = 3;
 
+/** A claimed row with the quota that applies to its owner (the key's own, else the install's). */
+type QuotaJobRow = JobRow & { quota: number | string };
+
+/** One idle slot's claim, as claimBatch takes it. */
+interface ClaimSlot { workerId: string; leaseUntil: number; now: number }
+
+/** One complete() call, as completeBatch takes it: complete's columns. */
+interface CompleteRow extends UsageColumns { id: string; attempt: number; outputs: string; finishedAt: number; notices: string | null }
+
+/**
+ * The server rejected the statement with an ERROR (its transaction rolled back, the session
+ * lives on), so nothing of a batch was written and each item may be tried alone. A FATAL, or an
+ * error without a server's severity (a dropped connection), leaves the outcome unknown.
+ */
+function statementRejected(error: unknown): boolean {
+  return (error as { severity?: unknown } | undefined)?.severity === 'ERROR';
+}
+
 export class PostgresStore implements Store {
-  readonly capabilities = { crossProcessWakeups: true, sharedRateWindows: true };
+  readonly capabilities = { crossProcessWakeups: true, sharedRateWindows: true, crossProcessSettleWakeups: true };
   private readonly wakeups = new Wakeups();
+  private readonly settles = new SettleWakeups();
+  /** Active keys looked up in the last second (key-cache.ts): most requests need no key read. */
+  private readonly keyCache = new KeyCache();
+  /** Settled job ids not yet announced to other processes: one NOTIFY statement per event-loop turn. */
+  private unannounced: string[] = [];
   private readonly batcher: SubmitBatcher<NewJob>;
+  private readonly claims: TurnBatcher<ClaimSlot, QuotaJobRow | undefined>;
+  private readonly completions: TurnBatcher<CompleteRow, boolean>;
   /** Sent as every NOTIFY payload, so this store can tell its own wake-ups from other processes'. */
   private readonly instanceId = randomUUID();
   private closed = false;
@@ -35,11 +68,17 @@ export class PostgresStore implements Store {
     // Local workers are woken directly after the commit, without waiting for the round trip
     // through the server; the NOTIFY is for other processes, so our own echo is dropped.
     listener.on('notification', (payload: string) => {
-      if (payload !== this.instanceId) this.wakeups.notify();
+      if (payload.startsWith(SETTLED_PREFIX)) this.settledElsewhere(payload);
+      else if (payload !== this.instanceId) this.wakeups.notify();
     });
     // Notifications sent while the LISTEN connection was down are gone: look once to be sure.
-    listener.on('reconnected', () => this.wakeups.notify());
+    listener.on('reconnected', () => {
+      this.wakeups.notify();
+      this.settles.notifyAll();
+    });
     this.batcher = new SubmitBatcher((jobs) => this.insertBatch(jobs), () => this.wakeups.notify());
+    this.claims = new TurnBatcher((slots) => this.claimBatch(slots), { nothingWritten: statementRejected });
+    this.completions = new TurnBatcher((settles) => this.completeBatch(settles), { nothingWritten: statementRejected });
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
@@ -70,6 +109,8 @@ export class PostgresStore implements Store {
       this.channel,
       this.instanceId,
       jobs.map(ignoredFieldsColumn),
+      jobs.map((job) => webhookColumns(job).webhook_url),
+      jobs.map((job) => webhookColumns(job).webhook_events),
     ] });
   }
 
@@ -116,13 +157,17 @@ export class PostgresStore implements Store {
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.run(SQL.insertApiKey, [key.id, key.name, key.prefix, key.hash, key.createdAt]);
+    await this.run(SQL.insertApiKey, [key.id, key.name, key.prefix, key.hash, key.createdAt, key.maxRunning]);
   }
 
-  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.keyCache.find(hash, this.readApiKey);
+  }
+
+  private readonly readApiKey = async (hash: string): Promise<ApiKeyRecord | undefined> => {
     const { rows } = await this.run<ApiKeyRow>(SQL.findApiKeyByHash, [hash]);
     return rows[0] && rowToApiKey(rows[0]);
-  }
+  };
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
     const { rows } = await this.run<ApiKeyRow>(SQL.listApiKeys, []);
@@ -130,7 +175,15 @@ export class PostgresStore implements Store {
   }
 
   async revokeApiKey(id: string, now: number): Promise<boolean> {
-    return (await this.run(SQL.revokeApiKey, [now, id])).rowCount === 1;
+    const revoked = (await this.run(SQL.revokeApiKey, [now, id])).rowCount === 1;
+    this.keyCache.forgetAll();
+    return revoked;
+  }
+
+  async setApiKeyMaxRunning(id: string, maxRunning: number | null): Promise<boolean> {
+    const changed = (await this.run(SQL.setApiKeyMaxRunning, [id, maxRunning])).rowCount === 1;
+    this.keyCache.forgetAll();
+    return changed;
   }
 
   insertJob(job: NewJob): Promise<void> {
@@ -143,13 +196,21 @@ export class PostgresStore implements Store {
     return rows[0] && rowToJob(rows[0]);
   }
 
+  async getJobStatus(id: string, ownerKeyId: string): Promise<JobStatusRecord | undefined> {
+    const { rows } = await this.run<JobStatusRow>(SQL.getJobStatus, [id, ownerKeyId]);
+    return rows[0] && rowToJobStatus(rows[0]);
+  }
+
   async getJobAttemptState(id: string): Promise<JobAttemptState | undefined> {
     const { rows } = await this.run<JobRow>(SQL.getJobAttemptState, [id]);
     return rows[0] && rowToJobAttemptState(rows[0]);
   }
 
   async cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome> {
-    if ((await this.run(SQL.cancelQueued, [id, ownerKeyId, now])).rowCount === 1) return 'cancelled';
+    if ((await this.run(SQL.cancelQueued, [id, ownerKeyId, now])).rowCount === 1) {
+      this.settled(id);
+      return 'cancelled';
+    }
     // Only explains a lost cancel; a fresh statement, so it sees the claim that beat us.
     const { rows } = await this.run<{ state: string }>(SQL.getState, [id, ownerKeyId]);
     if (!rows[0]) return 'not_found';
@@ -158,9 +219,33 @@ export class PostgresStore implements Store {
 
   async claimNext(workerId: string, leaseMs: number, now: number, limits?: ClaimLimits): Promise<ClaimedJob | undefined> {
     const quota = limits?.maxRunningPerKey ?? 0;
-    if (quota > 0) return this.claimWithinQuota([workerId, now + leaseMs, now, quota], quota);
-    const { rows } = await this.claimPool.query<JobRow>({ name: SQL.claimNext.name, text: SQL.claimNext.text, values: [workerId, now + leaseMs, now, 0] });
-    return rows[0] && rowToClaimedJob(rows[0]);
+    if (quota > 0) return this.claimWithinQuota([workerId, now + leaseMs, now, quota]);
+    // Claims of one event-loop turn (the process's idle slots) share one statement.
+    const row = await this.claims.add({ workerId, leaseUntil: now + leaseMs, now });
+    if (!row) return undefined;
+    // The owner's key has a quota of its own: two claims may both have passed the statement's
+    // snapshot check, and this one has committed. Count again under the owner's lock and give
+    // the job back when it is one too many (the later claim of the two then keeps its job).
+    if (Number(row.quota) > 0 && !(await this.keptWithinQuota(row))) return undefined;
+    return rowToClaimedJob(row);
+  }
+
+  private async keptWithinQuota(row: QuotaJobRow): Promise<boolean> {
+    const client = await this.claimPool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query({ name: SQL.lockOwnerQuota.name, text: SQL.lockOwnerQuota.text, values: [`${this.channel}:${row.owner_key_id}`] });
+      const counted = await client.query<{ running: number | string }>({ name: SQL.runningOf.name, text: SQL.runningOf.text, values: [row.owner_key_id] });
+      const keep = Number(counted.rows[0]!.running) <= Number(row.quota);
+      if (!keep) await client.query({ name: SQL.release.name, text: SQL.release.text, values: [row.id, row.attempt, this.channel, this.instanceId] });
+      await client.query('COMMIT');
+      return keep;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /**
@@ -168,22 +253,28 @@ export class PostgresStore implements Store {
    * quota as of its snapshot, so two claims for one owner can both pass it; each then takes the
    * owner's advisory lock and counts again in a fresh snapshot, which holds every claim committed
    * before the lock was granted. A claim that finds the owner over quota rolls back, and the
-   * next try's snapshot skips that owner. Installs without a quota keep the one-statement claim.
+   * next try's snapshot skips that owner. Installs without a quota keep the one-statement claim
+   * (and re-check only the jobs of keys with a quota of their own).
    */
-  private async claimWithinQuota(values: unknown[], quota: number): Promise<ClaimedJob | undefined> {
+  private async claimWithinQuota(values: unknown[]): Promise<ClaimedJob | undefined> {
     for (let tries = 0; tries < QUOTA_CLAIM_TRIES; tries++) {
       const client = await this.claimPool.connect();
       const q = <R extends QueryResultRow>(statement: NamedStatement, params: unknown[]) => client.query<R>({ name: statement.name, text: statement.text, values: params });
       try {
         await client.query('BEGIN');
-        const row = (await q<JobRow>(SQL.claimNext, values)).rows[0];
+        const row = (await q<QuotaJobRow>(SQL.claimNext, values)).rows[0];
         if (!row) {
           await client.query('COMMIT');
           return undefined;
         }
+        // The owner's key lifts the install's quota (max_running 0): nothing to count.
+        if (Number(row.quota) === 0) {
+          await client.query('COMMIT');
+          return rowToClaimedJob(row);
+        }
         await q(SQL.lockOwnerQuota, [`${this.channel}:${row.owner_key_id}`]);
         const running = Number((await q<{ running: number | string }>(SQL.runningOf, [row.owner_key_id])).rows[0]!.running);
-        if (running <= quota) {
+        if (running <= Number(row.quota)) {
           await client.query('COMMIT');
           return rowToClaimedJob(row);
         }
@@ -199,6 +290,28 @@ export class PostgresStore implements Store {
     return undefined;
   }
 
+  private async claimBatch(slots: ClaimSlot[]): Promise<(QuotaJobRow | undefined)[]> {
+    const now = Math.max(...slots.map((slot) => slot.now));
+    const { rows } = await this.claimPool.query<QuotaJobRow & { slot: number | string }>({ name: SQL.claimBatch.name, text: SQL.claimBatch.text, values: [
+      slots.map((slot) => slot.workerId),
+      slots.map((slot) => slot.leaseUntil),
+      now,
+      0,
+    ] });
+    const bySlot = new Map(rows.map((row) => [Number(row.slot), row]));
+    return slots.map((_, index) => bySlot.get(index + 1));
+  }
+
+  private async completeBatch(settles: CompleteRow[]): Promise<boolean[]> {
+    const column = <K extends keyof CompleteRow>(key: K) => settles.map((settle) => settle[key]);
+    const { rows } = await this.pool.query<{ id: string }>({ name: SQL.completeBatch.name, text: SQL.completeBatch.text, values: [
+      column('id'), column('attempt'), column('outputs'), column('finishedAt'),
+      column('output_count'), column('output_ms'), column('cost_microusd'), column('notices'),
+    ] });
+    const settled = new Set(rows.map((row) => row.id));
+    return settles.map((settle) => settled.has(settle.id));
+  }
+
   async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
     return (await this.claimPool.query({ name: SQL.heartbeat.name, text: SQL.heartbeat.text, values: [id, attempt, now + leaseMs] })).rowCount === 1;
   }
@@ -207,13 +320,17 @@ export class PostgresStore implements Store {
     return (await this.run(SQL.reportProgress, [id, attempt, progress])).rowCount === 1;
   }
 
-  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE): Promise<boolean> {
-    const columns = usageToColumns(usage);
-    return (await this.run(SQL.complete, [id, attempt, JSON.stringify(outputs), now, columns.output_count, columns.output_ms, columns.cost_microusd])).rowCount === 1;
+  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE, notices?: readonly string[]): Promise<boolean> {
+    // Group-committed with this process's other settles of the turn (durable: the main pool).
+    const took = await this.completions.add({ id, attempt, outputs: JSON.stringify(outputs), finishedAt: now, ...usageToColumns(usage), notices: noticesColumn(notices) });
+    if (took) this.settled(id);
+    return took;
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
-    return (await this.run(SQL.fail, [id, attempt, error.type, error.message, now])).rowCount === 1;
+    const took = (await this.run(SQL.fail, [id, attempt, error.type, error.message, now])).rowCount === 1;
+    if (took) this.settled(id);
+    return took;
   }
 
   async release(id: string, attempt: number): Promise<boolean> {
@@ -226,6 +343,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.run<{ state: string }>(SQL.retry, [id, attempt, error.type, error.message, now, this.channel, this.instanceId, notBefore ?? null]);
     if (!rows[0]) return undefined;
     if (rows[0].state === 'queued') this.wakeups.notify();
+    else this.settled(id);
     return rows[0].state === 'queued' ? 'requeued' : 'failed';
   }
 
@@ -243,6 +361,7 @@ export class PostgresStore implements Store {
     ]);
     for (const row of rows) (row.state === 'queued' ? result.requeued : result.failed).push(row.id);
     if (result.requeued.length > 0) this.wakeups.notify();
+    for (const failed of result.failed) this.settled(failed);
     return result;
   }
 
@@ -268,13 +387,118 @@ export class PostgresStore implements Store {
     return this.wakeups.subscribe(listener);
   }
 
+  async listJobs(query: JobListQuery): Promise<ListedJob[]> {
+    const { rows } = await this.run<JobRow>(SQL.listJobs, [
+      query.ownerKeyId,
+      query.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      query.limit,
+      query.modelId ?? null,
+      query.states ? [...query.states] : null,
+      query.createdSince ?? null,
+    ]);
+    return rows.map(rowToListedJob);
+  }
+
+  async tombstoneJob(id: string, ownerKeyId: string, now: number): Promise<boolean> {
+    return (await this.run(SQL.tombstoneJob, [id, ownerKeyId, now])).rowCount === 1;
+  }
+
+  async listFinishedBefore(before: number, limit: number): Promise<DeletableJob[]> {
+    const { rows } = await this.run<JobRow>(SQL.listFinishedBefore, [before, limit]);
+    return rows.map(rowToDeletableJob);
+  }
+
+  onJobSettled(id: string, listener: () => void): () => void {
+    return this.settles.subscribe(id, listener);
+  }
+
+  /**
+   * A settle that took: wakes this process's waiters now, and other processes' with one NOTIFY
+   * statement for every settle of this event-loop turn (after the settle committed, so a woken
+   * waiter reads the settled row). A lost NOTIFY costs a waiter its answer's promptness, not
+   * its correctness: it answers with the job as it is when its wait ends.
+   */
+  private settled(id: string): void {
+    this.settles.notify(id);
+    if (this.closed) return;
+    this.unannounced.push(id);
+    if (this.unannounced.length > 1) return;
+    setImmediate(() => {
+      const ids = this.unannounced;
+      this.unannounced = [];
+      if (this.closed) return;
+      this.run(SQL.notifySettled, [this.channel, ids.map((job) => `${SETTLED_PREFIX}${this.instanceId}:${job}`)]).catch(() => undefined);
+    });
+  }
+
+  /** Another process's settle (our own were delivered locally already). */
+  private settledElsewhere(payload: string): void {
+    const rest = payload.slice(SETTLED_PREFIX.length);
+    const colon = rest.indexOf(':');
+    if (colon < 0 || rest.slice(0, colon) === this.instanceId) return;
+    this.settles.notify(rest.slice(colon + 1));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.batcher.flush();
+    await this.claims.flush();
+    await this.completions.flush();
     this.wakeups.clear();
+    this.settles.clear();
     await this.listener.close();
+    await this.webhookListener?.close();
     await this.claimPool.end();
     await this.pool.end();
+  }
+
+  // Webhooks (migration 0011). The trigger that makes a delivery NOTIFYs a channel of its own, so
+  // job claimers are never woken for a webhook; its LISTEN connection is opened by the first
+  // onWebhookDue, so processes without a delivery loop (API servers) never hold one.
+  private webhookListener: NotificationListener | undefined;
+  private readonly webhookWakeups = new Wakeups();
+
+  async claimWebhookDelivery(leaseMs: number, now: number): Promise<WebhookDelivery | undefined> {
+    const { rows } = await this.run<DeliveryRow>(WEBHOOK_SQL.claim, [now, now + leaseMs]);
+    return rows[0] && rowToDelivery(rows[0]);
+  }
+
+  async settleWebhookDelivery(id: string, attempts: number, outcome: WebhookOutcome): Promise<boolean> {
+    const c = outcomeColumns(outcome);
+    return (await this.run(WEBHOOK_SQL.settle, [id, attempts, c.state, c.next_at, c.last_status, c.last_error, c.finished_at])).rowCount === 1;
+  }
+
+  async getWebhookState(jobId: string): Promise<WebhookState | undefined> {
+    return rowToWebhookState((await this.run<WebhookStateRow>(WEBHOOK_SQL.state, [jobId])).rows[0]);
+  }
+
+  async ensureSetting(name: string, valueIfAbsent: string): Promise<string> {
+    await this.run(WEBHOOK_SQL.insertSetting, [name, valueIfAbsent]);
+    return (await this.run<{ value: string }>(WEBHOOK_SQL.getSetting, [name])).rows[0]!.value;
+  }
+
+  onWebhookDue(listener: () => void): () => void {
+    if (!this.webhookListener && !this.closed) {
+      // The pool's own connection settings (URL, search_path), under a name of its own.
+      const { max: _max, application_name, ...connection } = this.pool.options;
+      const schema = this.channel.slice(channelName('').length);
+      const webhookListener = new NotificationListener({ ...connection, application_name: `${application_name ?? 'modelgate'}-webhooks` }, webhookChannelName(schema));
+      webhookListener.on('notification', () => this.webhookWakeups.notify());
+      webhookListener.on('reconnected', () => this.webhookWakeups.notify());
+      // Until it listens, the loop's poll finds due deliveries; once it listens, the listener
+      // reconnects by itself. A failed first connect is tried again every few seconds.
+      const listen = (): void => {
+        webhookListener.start().then(
+          () => this.webhookWakeups.notify(),
+          () => {
+            if (!this.closed) setTimeout(listen, 5_000).unref();
+          },
+        );
+      };
+      listen();
+      this.webhookListener = webhookListener;
+    }
+    return this.webhookWakeups.subscribe(listener);
   }
 }

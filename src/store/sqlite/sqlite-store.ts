@@ -4,22 +4,28 @@
  * processes find new jobs by polling (capabilities.crossProcessWakeups = false).
  */
 import type { Database } from 'better-sqlite3';
-import { fileToRow, ignoredFieldsColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad } from '../store.ts';
+import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobStatus, type JobStatusRow, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
-import { Wakeups } from '../wakeups.ts';
+import { SettleWakeups, Wakeups } from '../wakeups.ts';
+import { KeyCache } from '../key-cache.ts';
 import { openSqlite, type SqliteOptions } from './sqlite-connection.ts';
 import { ReadBatcher } from './read-batcher.ts';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.ts';
+import { prepareWebhookStatements, type SqliteWebhookStatements } from './sqlite-webhook-statements.ts';
+import { outcomeColumns, rowToDelivery, rowToWebhookState, webhookColumns, type DeliveryRow, type WebhookStateRow } from '../webhook-rows.ts';
 
 export class SqliteStore implements Store {
-  readonly capabilities = { crossProcessWakeups: false, sharedRateWindows: false };
+  readonly capabilities = { crossProcessWakeups: false, sharedRateWindows: false, crossProcessSettleWakeups: false };
   private readonly wakeups = new Wakeups();
+  private readonly settles = new SettleWakeups();
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly insertMany: (jobs: NewJob[]) => void;
   private readonly insertOnce: (job: NewJob, claim: IdempotencyClaim) => IdempotentInsert;
   /** The key check and the job read (every poll) share a read transaction per event-loop turn. */
   private readonly reads: ReadBatcher;
+  /** Active keys looked up in the last second (key-cache.ts): most requests need no key read. */
+  private readonly keyCache = new KeyCache();
 
   private constructor(
     private readonly db: Database,
@@ -28,7 +34,7 @@ export class SqliteStore implements Store {
     this.reads = new ReadBatcher(db);
     this.insertMany = db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
-        sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), ignored_fields: ignoredFieldsColumn(job), max_attempts: job.maxAttempts, created_at: job.createdAt });
+        sql.insertJob.run({ id: job.id, owner_key_id: job.ownerKeyId, model_id: job.modelId, input: JSON.stringify(job.input), ignored_fields: ignoredFieldsColumn(job), max_attempts: job.maxAttempts, created_at: job.createdAt, ...webhookColumns(job) });
       }
     });
     // BEGIN IMMEDIATE takes the write lock first, so two processes cannot both miss the key.
@@ -64,22 +70,33 @@ export class SqliteStore implements Store {
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    this.sql.insertApiKey.run({ id: key.id, name: key.name, prefix: key.prefix, hash: key.hash, created_at: key.createdAt });
+    this.sql.insertApiKey.run({ id: key.id, name: key.name, prefix: key.prefix, hash: key.hash, created_at: key.createdAt, max_running: key.maxRunning });
   }
 
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    return this.reads.read(() => {
+    return this.keyCache.find(hash, this.readApiKey);
+  }
+
+  private readonly readApiKey = (hash: string): Promise<ApiKeyRecord | undefined> =>
+    this.reads.read(() => {
       const row = this.sql.findApiKeyByHash.get(hash) as ApiKeyRow | undefined;
       return row && rowToApiKey(row);
     });
-  }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
     return (this.sql.listApiKeys.all() as ApiKeyRow[]).map(rowToApiKey);
   }
 
   async revokeApiKey(id: string, now: number): Promise<boolean> {
-    return this.sql.revokeApiKey.run(now, id).changes === 1;
+    const revoked = this.sql.revokeApiKey.run(now, id).changes === 1;
+    this.keyCache.forgetAll();
+    return revoked;
+  }
+
+  async setApiKeyMaxRunning(id: string, maxRunning: number | null): Promise<boolean> {
+    const changed = this.sql.setApiKeyMaxRunning.run(maxRunning, id).changes === 1;
+    this.keyCache.forgetAll();
+    return changed;
   }
 
   insertJob(job: NewJob): Promise<void> {
@@ -101,8 +118,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  getJobStatus(id: string, ownerKeyId: string): Promise<JobStatusRecord | undefined> {
+    return this.reads.read(() => {
+      const row = this.sql.getJobStatus.get(id, ownerKeyId) as JobStatusRow | undefined;
+      return row && rowToJobStatus(row);
+    });
+  }
+
   async cancelJob(id: string, ownerKeyId: string, now: number): Promise<CancelOutcome> {
-    if (this.sql.cancelQueued.run({ id, owner: ownerKeyId, now }).changes === 1) return 'cancelled';
+    if (this.sql.cancelQueued.run({ id, owner: ownerKeyId, now }).changes === 1) {
+      this.settles.notify(id);
+      return 'cancelled';
+    }
     const row = this.sql.getState.get(id, ownerKeyId) as { state: string } | undefined;
     if (!row) return 'not_found';
     return row.state === 'cancelled' ? 'cancelled' : 'not_cancellable';
@@ -127,12 +154,12 @@ export class SqliteStore implements Store {
     return this.sql.reportProgress.run({ id, attempt, progress }).changes === 1;
   }
 
-  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE): Promise<boolean> {
-    return this.sql.complete.run({ id, attempt, outputs: JSON.stringify(outputs), now, ...usageToColumns(usage) }).changes === 1;
+  async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE, notices?: readonly string[]): Promise<boolean> {
+    return this.settled(id, this.sql.complete.run({ id, attempt, outputs: JSON.stringify(outputs), now, ...usageToColumns(usage), notices: noticesColumn(notices) }).changes === 1);
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
-    return this.sql.fail.run({ id, attempt, type: error.type, message: error.message, now }).changes === 1;
+    return this.settled(id, this.sql.fail.run({ id, attempt, type: error.type, message: error.message, now }).changes === 1);
   }
 
   async release(id: string, attempt: number): Promise<boolean> {
@@ -145,6 +172,7 @@ export class SqliteStore implements Store {
     const [row] = this.sql.retry.all({ id, attempt, type: error.type, message: error.message, now, not_before: notBefore ?? null }) as Array<{ state: string }>;
     if (!row) return undefined;
     if (row.state === 'queued') this.wakeups.notify();
+    else this.settles.notify(id);
     return row.state === 'queued' ? 'requeued' : 'failed';
   }
 
@@ -158,6 +186,7 @@ export class SqliteStore implements Store {
       if (statement.run(params).changes === 1) (exhausted ? result.failed : result.requeued).push(job.id);
     }
     if (result.requeued.length > 0) this.wakeups.notify();
+    for (const failed of result.failed) this.settles.notify(failed);
     return result;
   }
 
@@ -183,10 +212,71 @@ export class SqliteStore implements Store {
     return this.wakeups.subscribe(listener);
   }
 
+  async listJobs(query: JobListQuery): Promise<ListedJob[]> {
+    const rows = this.sql.listJobs.all({
+      owner: query.ownerKeyId,
+      before: query.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      limit: query.limit,
+      model: query.modelId ?? null,
+      states: query.states ? JSON.stringify(query.states) : null,
+      since: query.createdSince ?? null,
+    }) as JobRow[];
+    return rows.map(rowToListedJob);
+  }
+
+  async tombstoneJob(id: string, ownerKeyId: string, now: number): Promise<boolean> {
+    return this.sql.tombstoneJob.run({ id, owner: ownerKeyId, now }).changes === 1;
+  }
+
+  async listFinishedBefore(before: number, limit: number): Promise<DeletableJob[]> {
+    return (this.sql.listFinishedBefore.all(before, limit) as JobRow[]).map(rowToDeletableJob);
+  }
+
+  onJobSettled(id: string, listener: () => void): () => void {
+    return this.settles.subscribe(id, listener);
+  }
+
+  /** Wakes this process's Prefer: wait requests after a settle that took. */
+  private settled(id: string, took: boolean): boolean {
+    if (took) this.settles.notify(id);
+    return took;
+  }
+
   async close(): Promise<void> {
     await this.batcher.flush();
     this.reads.flush();
     this.wakeups.clear();
+    this.settles.clear();
     this.db.close();
+  }
+
+  // Webhooks (migration 0011). Deliveries are made by a trigger on jobs; this process learns of
+  // them by polling (capabilities.crossProcessWakeups is false), so onWebhookDue never fires.
+  private webhookStatements: SqliteWebhookStatements | undefined;
+
+  private get webhookSql(): SqliteWebhookStatements {
+    return (this.webhookStatements ??= prepareWebhookStatements(this.db));
+  }
+
+  async claimWebhookDelivery(leaseMs: number, now: number): Promise<WebhookDelivery | undefined> {
+    const [row] = this.webhookSql.claim.all({ now, lease_until: now + leaseMs }) as DeliveryRow[];
+    return row && rowToDelivery(row);
+  }
+
+  async settleWebhookDelivery(id: string, attempts: number, outcome: WebhookOutcome): Promise<boolean> {
+    return this.webhookSql.settle.run({ id: Number(id), attempts, ...outcomeColumns(outcome) }).changes === 1;
+  }
+
+  async getWebhookState(jobId: string): Promise<WebhookState | undefined> {
+    return rowToWebhookState(this.webhookSql.state.get(jobId) as WebhookStateRow | undefined);
+  }
+
+  async ensureSetting(name: string, valueIfAbsent: string): Promise<string> {
+    this.webhookSql.insertSetting.run(name, valueIfAbsent);
+    return (this.webhookSql.getSetting.get(name) as { value: string }).value;
+  }
+
+  onWebhookDue(_listener: () => void): () => void {
+    return () => {};
   }
 }
