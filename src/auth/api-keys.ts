@@ -40,13 +40,19 @@ export interface NewApiKey {
   record: ApiKeyRecord;
 }
 
-export function generateApiKey(name: string, now: number = Date.now()): NewApiKey {
-  const key = KEY_PREFIX + base62(randomBytes(32), KEY_BODY_LENGTH);
-  return { key, record: { id: `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`, name, prefix: key.slice(0, 10), hash: hashApiKey(key), createdAt: now, revokedAt: null } };
+export interface KeyOptions {
+  /** The key's own running-jobs quota (ApiKeyRecord.maxRunning); null follows the install's. */
+  maxRunning?: number | null;
 }
 
-export async function createApiKey(store: Store, name: string): Promise<NewApiKey> {
-  const created = generateApiKey(name);
+export function generateApiKey(name: string, now: number = Date.now(), options: KeyOptions = {}): NewApiKey {
+  const key = KEY_PREFIX + base62(randomBytes(32), KEY_BODY_LENGTH);
+  const id = `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  return { key, record: { id, name, prefix: key.slice(0, 10), hash: hashApiKey(key), createdAt: now, revokedAt: null, maxRunning: options.maxRunning ?? null } };
+}
+
+export async function createApiKey(store: Store, name: string, options: KeyOptions = {}): Promise<NewApiKey> {
+  const created = generateApiKey(name, Date.now(), options);
   await store.insertApiKey(created.record);
   return created;
 }

@@ -16,23 +16,58 @@ async function withStore<T>(config: Config, use: (store: Store) => Promise<T>): 
   }
 }
 
+const SET_USAGE = 'usage: modelgate keys set ID --max-running N|default';
+
+function flagValue(args: string[], flag: string): string | undefined {
+  const at = args.indexOf(flag);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+/**
+ * `--max-running N`: how many of the key's jobs may run at once (0: no limit for this key);
+ * `default` (set only) goes back to MODELGATE_MAX_RUNNING_PER_KEY. undefined: flag not given.
+ */
+function maxRunningFlag(args: string[], command: 'create' | 'set'): number | null | undefined {
+  if (!args.includes('--max-running')) return undefined;
+  const value = flagValue(args, '--max-running');
+  if (command === 'set' && value === 'default') return null;
+  if (value === undefined || !/^\d{1,7}$/.test(value)) {
+    throw new UsageError(`--max-running takes a whole number from 0 (no limit for this key) to 9999999${command === 'set' ? ', or default' : ''}; got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+function describeQuota(maxRunning: number | null): string {
+  if (maxRunning === null) return 'default';
+  return maxRunning === 0 ? 'unlimited' : String(maxRunning);
+}
+
 export async function keysCommand(config: Config, args: string[]): Promise<void> {
   const [action, ...rest] = args;
   switch (action) {
     case 'create': {
-      const nameAt = rest.indexOf('--name');
-      const name = nameAt >= 0 ? rest[nameAt + 1] : undefined;
-      if (!name) throw new UsageError('usage: modelgate keys create --name NAME');
-      const { key, record } = await withStore(config, (store) => createApiKey(store, name));
+      const name = flagValue(rest, '--name');
+      if (!name) throw new UsageError('usage: modelgate keys create --name NAME [--max-running N]');
+      const maxRunning = maxRunningFlag(rest, 'create');
+      const { key, record } = await withStore(config, (store) => createApiKey(store, name, { maxRunning: maxRunning ?? null }));
       // Only the key on stdout, so scripts can capture it; the rest goes to stderr.
       process.stdout.write(`${key}\n`);
       process.stderr.write(`created key ${record.id} (${record.name}); it is shown only this once\n`);
       return;
     }
+    case 'set': {
+      const id = rest[0];
+      const maxRunning = maxRunningFlag(rest, 'set');
+      if (!id || id.startsWith('--') || maxRunning === undefined) throw new UsageError(SET_USAGE);
+      const updated = await withStore(config, (store) => store.setApiKeyMaxRunning(id, maxRunning));
+      if (!updated) throw new UsageError(`no key with id ${id} (see modelgate keys list)`);
+      process.stdout.write(`${id}: max running ${describeQuota(maxRunning)}\n`);
+      return;
+    }
     case 'list': {
       const keys = await withStore(config, (store) => store.listApiKeys());
-      const rows = keys.map((k) => [k.id, k.name, `${k.prefix}…`, new Date(k.createdAt).toISOString(), k.revokedAt ? `revoked ${new Date(k.revokedAt).toISOString()}` : 'active']);
-      const header = ['ID', 'NAME', 'PREFIX', 'CREATED', 'STATUS'];
+      const rows = keys.map((k) => [k.id, k.name, `${k.prefix}…`, new Date(k.createdAt).toISOString(), describeQuota(k.maxRunning), k.revokedAt ? `revoked ${new Date(k.revokedAt).toISOString()}` : 'active']);
+      const header = ['ID', 'NAME', 'PREFIX', 'CREATED', 'MAX RUNNING', 'STATUS'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
       return;
@@ -46,6 +81,6 @@ export async function keysCommand(config: Config, args: string[]): Promise<void>
       return;
     }
     default:
-      throw new UsageError('usage: modelgate keys create --name NAME | list | revoke ID');
+      throw new UsageError(`usage: modelgate keys create --name NAME [--max-running N] | list | revoke ID | ${SET_USAGE.slice('usage: modelgate keys '.length)}`);
   }
 }

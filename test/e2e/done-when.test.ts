@@ -174,6 +174,36 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
     assert.equal((await client.get(probe)).json.error_code, 404001, 'other keys are untouched');
   });
 
+  test('keys create --max-running 1: that key runs one job at a time while the server has two workers; keys set changes it', async () => {
+    const created = await procs.run(install, ['keys', 'create', '--name', 'one-at-a-time', '--max-running', '1']);
+    assert.equal(created.code, 0, created.stderr);
+    const limited = api(server.url, created.stdout.trim());
+    const listed = await procs.run(install, ['keys', 'list']);
+    const row = listed.stdout.split('\n').find((line) => line.includes('one-at-a-time'))!;
+    assert.match(row, /\s1\s+active$/, 'the list shows the quota');
+    const id = row.split(/\s+/)[0]!;
+
+    const first = (await limited.submit(MODELS.dreamina, { prompt: 'sleep=1500 first' })).json.request_id as string;
+    const second = (await limited.submit(MODELS.dreamina, { prompt: 'sleep=10 second' })).json.request_id as string;
+    const statusOf = async (id: string) => (await limited.get(`/v1/requests/${id}/status`)).json.status as string;
+    await poll(() => statusOf(first), (status) => status === 'in_progress');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(await statusOf(second), 'in_queue', 'the second waits for the first, though a worker is idle');
+    assert.equal(await statusOf(first), 'in_progress');
+    await poll(() => statusOf(second), (status) => status === 'completed', 10_000);
+    assert.equal(await statusOf(first), 'completed');
+
+    const reset = await procs.run(install, ['keys', 'set', id, '--max-running', 'default']);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.equal(reset.stdout, `${id}: max running default\n`);
+    const bad = await procs.run(install, ['keys', 'set', id, '--max-running', '-1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-running takes a whole number/);
+    const unknown = await procs.run(install, ['keys', 'set', 'key_nope', '--max-running', '2']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /no key with id key_nope/);
+  });
+
   test('modelgate run downloads the output and exits 0; plain progress lines on a pipe; a failing job exits non-zero', async () => {
     const out = join(install.dir, 'run-out');
     const ok = await procs.run(install, ['run', MODELS.dreamina, '--prompt', 'sleep=600 a red fox', '--out', out, '--url', server.url, '--interval', '100'], { MODELGATE_API_KEY: key });

@@ -7,8 +7,8 @@ import { newJob, OTHER_OWNER, OWNER, T0, type SuiteContext } from './support.ts'
 export function keyAndSubmitTests(ctx: SuiteContext): void {
   test('api keys: insert, find by hash, list in creation order, revoke once then false', async () => {
     const { store } = await ctx.fresh();
-    const first: ApiKeyRecord = { id: 'key-1', name: 'first', prefix: 'mg_aaaa', hash: 'a'.repeat(64), createdAt: T0, revokedAt: null };
-    const second: ApiKeyRecord = { id: 'key-2', name: 'second', prefix: 'mg_bbbb', hash: 'b'.repeat(64), createdAt: T0 + 1, revokedAt: null };
+    const first: ApiKeyRecord = { id: 'key-1', name: 'first', prefix: 'mg_aaaa', hash: 'a'.repeat(64), createdAt: T0, revokedAt: null, maxRunning: null };
+    const second: ApiKeyRecord = { id: 'key-2', name: 'second', prefix: 'mg_bbbb', hash: 'b'.repeat(64), createdAt: T0 + 1, revokedAt: null, maxRunning: 2 };
     await store.insertApiKey(second);
     await store.insertApiKey(first);
 

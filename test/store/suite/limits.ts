@@ -1,10 +1,14 @@
 /** Per-key quotas in the claim, the per-model load count for /metrics, and shared rate windows. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Store } from '../../../src/store/store.ts';
+import type { ApiKeyRecord, Store } from '../../../src/store/store.ts';
 import { insertInOrder, OTHER_OWNER, OWNER, T0, type SuiteContext } from './support.ts';
 
 const LEASE = 60_000;
+
+function quotaKey(id: string, maxRunning: number | null): ApiKeyRecord {
+  return { id, name: id, prefix: 'mg_test', hash: id.padEnd(64, '0'), createdAt: T0, revokedAt: null, maxRunning };
+}
 
 async function runningOf(stores: Store[], ids: string[], owner: string): Promise<number> {
   const states = await Promise.all(ids.map(async (id) => (await stores[0]!.getJob(id, owner))?.state));
@@ -41,6 +45,38 @@ export function limitTests(ctx: SuiteContext): void {
     assert.equal(claimed.filter((job) => job.ownerKeyId === OTHER_OWNER).length, 2, "the other key's jobs ran meanwhile");
     assert.equal(await runningOf([store], jobs.map((job) => job.id), OWNER), 3);
     assert.equal(await runningOf([store], others.map((job) => job.id), OTHER_OWNER), 2);
+  });
+
+  test("a key's own max_running: applies with no install quota, 0 lifts the install's, null follows it again", async () => {
+    const { store } = await ctx.fresh();
+    await store.insertApiKey(quotaKey(OWNER, 1));
+    await store.insertApiKey(quotaKey(OTHER_OWNER, null));
+    const mine = await insertInOrder(store, 3);
+    const theirs = await insertInOrder(store, 2, { ownerKeyId: OTHER_OWNER });
+
+    assert.equal((await store.claimNext('w', LEASE, T0))?.id, mine[0]!.id);
+    assert.equal((await store.claimNext('w', LEASE, T0))?.id, theirs[0]!.id, 'my key is at its own quota with no install quota set');
+    assert.equal((await store.claimNext('w', LEASE, T0, { maxRunningPerKey: 1 })), undefined, 'the other key follows the install quota');
+
+    assert.equal(await store.setApiKeyMaxRunning(OWNER, 0), true);
+    assert.equal((await store.claimNext('w', LEASE, T0, { maxRunningPerKey: 1 }))?.id, mine[1]!.id, "0 lifts the install's quota for my key");
+    assert.equal(await store.setApiKeyMaxRunning(OWNER, null), true);
+    assert.equal((await store.claimNext('w', LEASE, T0, { maxRunningPerKey: 3 }))?.id, mine[2]!.id, 'null follows the install quota (3) again');
+    assert.equal(await store.setApiKeyMaxRunning('no-such-key', 2), false);
+    assert.equal((await store.listApiKeys()).find((key) => key.id === OWNER)?.maxRunning, null);
+  });
+
+  test("a key's own max_running holds under concurrent claims from two store instances", async () => {
+    const { store, another } = await ctx.fresh();
+    const second = await another();
+    await store.insertApiKey(quotaKey(OWNER, 3));
+    const jobs = await insertInOrder(store, 12);
+    const others = await insertInOrder(store, 2, { ownerKeyId: OTHER_OWNER });
+    const claims = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? store : second).claimNext(`w${i}`, LEASE, T0)));
+    const claimed = claims.filter((job) => job !== undefined);
+    assert.equal(claimed.filter((job) => job.ownerKeyId === OWNER).length, 3, 'exactly the quota of my jobs was handed out');
+    assert.equal(await runningOf([store], jobs.map((job) => job.id), OWNER), 3, 'and exactly that many are running');
+    assert.equal(await runningOf([store], others.map((job) => job.id), OTHER_OWNER), 2, "the other key's jobs ran meanwhile");
   });
 
   test('loadByModel: queued and running jobs per model, finished ones left out', async () => {
