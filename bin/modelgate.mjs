@@ -1,7 +1,20 @@
 #!/usr/bin/env node
-// The package's command. The sources are TypeScript run through tsx's loader, so a clone works
-// without a build step; the loader is registered here, before the CLI module is imported.
-import { register } from 'tsx/esm/api';
+// The package command. It runs the compiled JavaScript in dist/ on plain Node; in a development
+// checkout whose dist/ is missing or older than src/, it runs the TypeScript sources through tsx
+// instead (registered here, before the CLI module is imported). bin/dist-state.mjs makes the choice.
+import { chooseEntry, distState, PACKAGE_ROOT, resolvable } from './dist-state.mjs';
 
-register();
-await import('../src/cli/main.ts');
+const state = distState();
+const entry = chooseEntry({ runFrom: process.env.MODELGATE_RUN_FROM, state, tsxInstalled: state.hasSources && resolvable(PACKAGE_ROOT, 'tsx/esm/api') });
+if (entry.kind === 'error') {
+  process.stderr.write(`modelgate: ${entry.message}\n`);
+  process.exit(1);
+}
+if (entry.kind === 'dist') {
+  await import('../dist/cli/main.js');
+} else {
+  if (entry.notice) process.stderr.write(`modelgate: ${entry.notice}\n`);
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -208,6 +208,8 @@ export class Processes {
     const base: Env = {};
     // Inherit what node needs (PATH, HOME, ...) but none of the runner's MODELGATE_* settings.
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MODELGATE_') && k !== 'HOST' && k !== 'PORT') base[k] = v;
+    // The tests run the sources, never a dist/ built from older ones (bin/dist-state.mjs).
+    base.MODELGATE_RUN_FROM = 'src';
     const child = new Child(name, spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.children.add(child);
     void child.exited.then(() => this.children.delete(child));

@@ -111,6 +111,15 @@ class ThreadPool {
 let shared: ThreadPool | undefined;
 
 /**
+ * The URL of a task module beside the caller, given without extension: `.ts` when the caller
+ * itself runs from the TypeScript sources (tsx), `.js` when it runs from the build in dist/.
+ * A literal `new URL('./x.ts', import.meta.url)` would point at a file dist/ does not have.
+ */
+export function siblingModule(name: string, callerUrl: string): URL {
+  return new URL(`./${name}${callerUrl.endsWith('.ts') ? '.ts' : '.js'}`, callerUrl);
+}
+
+/**
  * Opens a session of `threads` threads of the process's pool on the task `module` (a file URL of
  * a module exporting open/call), each thread building its state from `payload`.
  */

@@ -4,7 +4,7 @@
  * event loop stays free. An abort rejects the job's unanswered bands at once with the signal's
  * reason; a thread finishes the band it is on (well under a second) and drops it.
  */
-import { openThreadSession } from '../../threads/thread-pool.ts';
+import { openThreadSession, siblingModule } from '../../threads/thread-pool.ts';
 import type { BandCall } from './band-thread.ts';
 import type { BandRunner, BandTask } from './complete.ts';
 import type { LevelBuffers } from './patchmatch.ts';
@@ -14,7 +14,7 @@ export interface WorkerRunner extends BandRunner {
 }
 
 export function createWorkerRunner(count: number, signal?: AbortSignal): WorkerRunner {
-  const session = openThreadSession<BandCall, null>(new URL('./band-thread.ts', import.meta.url), count, undefined);
+  const session = openThreadSession<BandCall, null>(siblingModule('band-thread', import.meta.url), count, undefined);
   const onAbort = () => session.close(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();

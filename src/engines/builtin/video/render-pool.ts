@@ -4,7 +4,7 @@
  * memory) and gets its frames back in order. With `threads: 0` frames are rendered inline: the
  * same bytes, since the renderer is integer arithmetic.
  */
-import { openThreadSession } from '../../threads/thread-pool.ts';
+import { openThreadSession, siblingModule } from '../../threads/thread-pool.ts';
 import type { Rect } from './camera.ts';
 import type { YuvImage } from './color.ts';
 import { frameRenderer } from './frame.ts';
@@ -35,7 +35,7 @@ function inline(base: YuvImage, windows: Rect[], width: number, height: number):
 export function createFrameSource(base: YuvImage, windows: Rect[], width: number, height: number, count: number): FrameSource {
   if (count <= 0) return inline(base, windows, width, height);
   const open: FrameOpen = { base: { y: sharedPlane(base.y), u: sharedPlane(base.u), v: sharedPlane(base.v) }, width, height };
-  const session = openThreadSession<Rect, Uint8Array>(new URL('./frame-thread.ts', import.meta.url), count, open);
+  const session = openThreadSession<Rect, Uint8Array>(siblingModule('frame-thread', import.meta.url), count, open);
   const requested = new Map<number, Promise<Uint8Array>>();
   const lookahead = count * 2;
   let next = 0;
