@@ -5,13 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
 import type { Context } from '../context.ts';
+import { LazyRequestLogger } from '../logger.ts';
 import { JobService } from '../jobs/job-service.ts';
 import { installRateLimit } from '../limits/rate-limit.ts';
 import { installHttpMetrics } from '../metrics/http-metrics.ts';
 import { installAuth } from './auth.ts';
 import { installNonJsonBodies } from './bodiless-routes.ts';
-import { installDraining } from './draining.ts';
+import { drainingGate } from './draining.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { installContentDecoding } from './content-encoding.ts';
 import { installErrorHandlers, notFoundRoute, sendApiError } from './error-handler.ts';
@@ -19,6 +21,7 @@ import { installJsonParser } from './json-body.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
+import { deleteRequestRoutes } from './routes/delete-request.ts';
 import { historyRoutes } from './routes/history.ts';
 import { modelPageRoutes } from './routes/model-pages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -57,6 +60,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // A line per request only at debug level: at thousands of polls a second it is noise.
+    // Request loggers are made lazily (logger.ts): most requests write no line at all.
+    childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace' }),
     return503OnClosing: true,
     clientErrorHandler: clientErrorHandler(ctx.log.child({ component: 'api' }) as FastifyBaseLogger),
@@ -68,11 +73,15 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       sendApiError(request, reply, notFoundRoute(request));
     },
   });
-  if (options.draining) installDraining(app, options.draining, Math.max(1, Math.ceil(ctx.config.shutdownGraceMs / 1000)));
-  // Callback style, not async: no promise per response on the hottest path.
-  app.addHook('onSend', (request, reply, payload, done) => {
+  // One hook in front of every route, callback style (no promise per request): the request id
+  // goes on the answer here, before any route work, so every reply has it without an onSend
+  // hook per response; replies made before hooks run (router refusals, 404) set it in
+  // sendApiError. While shutting down, the same hook answers 503 (api/draining.ts).
+  const refuseWhileDraining = options.draining ? drainingGate(options.draining, Math.max(1, Math.ceil(ctx.config.shutdownGraceMs / 1000))) : undefined;
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done(null, payload);
+    if (refuseWhileDraining?.(request, reply)) return;
+    done();
   });
   app.addSchema(errorEnvelopeSchema);
   installJsonParser(app);
@@ -94,6 +103,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     await authed.register(modelRoutes(ctx, jobs));
     await authed.register(requestRoutes(jobs));
     await authed.register(historyRoutes(ctx));
+    await authed.register(deleteRequestRoutes(ctx, jobs));
     await authed.register(streamRoutes(jobs));
     await authed.register(fileRoutes(ctx));
     await authed.register(usageRoutes(ctx));

@@ -21,6 +21,18 @@ import type { FileRecord, Store } from '../store/store.ts';
 export const UPLOAD_ROUTE = '/v1/files/';
 const FILE_ID = /^file_[0-9a-f]{24}$/;
 
+/**
+ * The blob of a data: URI stored at submit is named `data.<ext>` (an upload's is `file.<ext>`):
+ * its URL was never given to the client, only written into one job's input, so that job owns it
+ * and deleting the job (DELETE /v1/requests/{id}, retention) deletes it too.
+ */
+const DATA_URI_FILE_NAME = 'data';
+
+/** Whether an upload record holds a data: URI that one job's submit stored (jobs/deletion.ts removes it with the job). */
+export function isStoredDataUri(record: FileRecord): boolean {
+  return record.blobKey.slice(record.blobKey.lastIndexOf('/') + 1).startsWith(`${DATA_URI_FILE_NAME}.`);
+}
+
 
 export class Uploads {
   constructor(
@@ -83,16 +95,16 @@ export class Uploads {
   async saveResolved(ownerKeyId: string, file: ResolvedInput): Promise<FileRecord> {
     const hash = createHash('sha256');
     await pipeline(createReadStream(file.path), hash);
-    return this.persist(ownerKeyId, file.path, { ...file, extension: file.path.replace(/^.*\./, '') }, hash.digest('hex'));
+    return this.persist(ownerKeyId, file.path, { ...file, extension: file.path.replace(/^.*\./, '') }, hash.digest('hex'), DATA_URI_FILE_NAME);
   }
 
-  private async persist(ownerKeyId: string, path: string, inspected: MeasuredFile & { extension: string }, sha256: string): Promise<FileRecord> {
+  private async persist(ownerKeyId: string, path: string, inspected: MeasuredFile & { extension: string }, sha256: string, name = 'file'): Promise<FileRecord> {
     if (inspected.sizeBytes > this.maxBytesFor(inspected.kind)) {
       throw new InputError('too_large', `${inspected.kind} uploads are limited to ${this.maxBytesFor(inspected.kind)} bytes`);
     }
     const id = `file_${randomBytes(12).toString('hex')}`;
     // The random segment keeps blob URLs unguessable even to someone who knows the file id.
-    const blobKey = `uploads/${id}/${randomBytes(16).toString('hex')}/file.${inspected.extension}`;
+    const blobKey = `uploads/${id}/${randomBytes(16).toString('hex')}/${name}.${inspected.extension}`;
     await this.blobs.put(blobKey, { path }, inspected.contentType);
     const now = Date.now();
     const record: FileRecord = {
