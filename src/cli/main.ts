@@ -1,33 +1,36 @@
 /**
- * The `modelgate` command: serve | worker | keys | run | migrate. Each command's modules are
+ * The `modelgate` command: serve | worker | models | run | keys | migrate. Each command's modules are
  * imported only when it runs, so `keys`, `run` and configuration errors do not pay for loading
- * the HTTP server and workers (about a second per start).
+ * the HTTP server and workers (about a second per start). `--help` / `-h` is answered before
+ * anything is loaded or configured, so `serve --help` prints help and never starts a server.
  */
 import { ConfigError, loadConfig } from '../config.ts';
 import { StartupError } from '../config-error.ts';
+import { parseArgs, wantsHelp } from './args.ts';
+import { GENERAL_HELP, helpFor } from './help.ts';
 import { UsageError } from './usage-error.ts';
 
-const HELP = `modelgate: a self-hosted, RunComfy-compatible model API
-
-  modelgate serve                      API on HOST:PORT plus MODELGATE_WORKERS in-process workers
-  modelgate worker                     workers only (MODELGATE_WORKERS slots, at least 1)
-  modelgate keys create --name NAME    create an API key; prints only the key
-  modelgate keys list                  list keys (prefixes only)
-  modelgate keys revoke ID             revoke a key; effective on its next request
-  modelgate run MODEL_ID [--input JSON] [--FIELD VALUE ...] [--out DIR] [--url URL] [--key KEY]
-                                       submit a job, wait, download its outputs
-  modelgate migrate                    create or upgrade the database, then exit
-
-Configuration comes from the environment (HOST, PORT, MODELGATE_DATA_DIR, MODELGATE_PUBLIC_URL,
-MODELGATE_WORKERS, MODELGATE_CONFIG, ...); see README.md.
-`;
+/** Commands that take no arguments at all: anything given is a mistake worth an exit 2. */
+function noArguments(command: string, args: string[]): void {
+  const { positionals } = parseArgs(args, {}, `modelgate ${command}`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; see modelgate ${command} --help`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(HELP);
+  if (!command || command === '--help' || command === '-h' || (command === 'help' && args.length === 0)) {
+    process.stdout.write(GENERAL_HELP);
     return command ? 0 : 2;
   }
+  // `modelgate help run` and `modelgate run --help` alike.
+  const helpTopic = command === 'help' ? args[0]! : wantsHelp(args) ? command : undefined;
+  if (helpTopic !== undefined) {
+    const text = helpFor(helpTopic, command === 'help' ? args.slice(1) : args);
+    if (!text) throw new UsageError(`unknown command ${JSON.stringify(helpTopic)}; see modelgate --help`);
+    process.stdout.write(text);
+    return 0;
+  }
+  if (command === 'serve' || command === 'worker' || command === 'migrate') noArguments(command, args);
   const config = loadConfig();
   switch (command) {
     case 'serve':
@@ -39,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       await (await import('./keys.ts')).keysCommand(config, args);
       return 0;
+    case 'models':
+      return (await import('./models.ts')).modelsCommand(config, args);
     case 'run':
       return (await import('./run.ts')).runCommand(config, args);
     case 'migrate': {
@@ -48,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; see modelgate --help`);
   }
 }
 
@@ -59,7 +64,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Errors the user can act on are shown as their message; anything else with its stack.
-    const expected = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError || (error instanceof Error && error.name === 'ModelGateConnectionError');
+    const expected = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError || (error instanceof Error && (error.name === 'ModelGateConnectionError' || error.name === 'ModelGateApiError'));
     if (expected) process.stderr.write(`modelgate: ${(error as Error).message}\n`);
     else process.stderr.write(`modelgate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = error instanceof UsageError ? 2 : 1;

@@ -1,17 +1,24 @@
 /**
- * `modelgate run MODEL_ID [--input JSON] [--FIELD VALUE ...] [--out DIR]`: submit a job to a
- * running server, show its queue position and progress while waiting, and download the outputs.
- * Field flags are typed by the model's input schema, so `--duration 10` is the integer 10 while
- * `--promptText 10` stays a string. Ctrl-C cancels the job if it is still queued.
+ * `modelgate run MODEL_ID [--FIELD VALUE ...] [--input JSON] [--out DIR]`: submit a job to a
+ * running server (uploading local files given for file fields first, file-values.ts), show its
+ * queue position and progress while waiting (progress.ts), and download the outputs. Field flags
+ * are typed by the model's input schema, so `--duration 10` is the integer 10 while
+ * `--promptText 10` stays a string. stdout carries only the results (the saved paths, or a failed
+ * job's result); everything for people goes to stderr. Ctrl-C cancels the job if it is still queued.
  */
 import { mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ModelGateApiError, ModelGateClient, type ModelDetail, type StatusView } from '../client/index.ts';
+import { ModelGateApiError, type ModelDetail, type ResultView } from '../client/index.ts';
 import type { Config } from '../config.ts';
+import { parseArgs } from './args.ts';
+import { connect, type Connection } from './connect.ts';
+import { uploadLocalFiles } from './file-values.ts';
+import { fileFieldsOf } from './models.ts';
+import { statusPrinter } from './progress.ts';
 import { UsageError } from './usage-error.ts';
 
-const USAGE = 'usage: modelgate run MODEL_ID [--input \'{"field": ...}\'] [--FIELD VALUE ...] [--out DIR] [--url URL] [--key KEY]';
-const OWN_FLAGS = new Set(['input', 'out', 'url', 'key', 'interval']);
+const HELP_COMMAND = 'modelgate run';
+const OWN_FLAGS = ['input', 'out', 'url', 'key', 'interval'];
 
 interface RunArgs {
   modelId: string;
@@ -20,20 +27,11 @@ interface RunArgs {
 }
 
 export function parseRunArgs(args: string[]): RunArgs {
-  const [modelId, ...rest] = args;
-  if (!modelId || modelId.startsWith('--')) throw new UsageError(USAGE);
-  const own: Record<string, string> = {};
-  const fields: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq > 0 ? eq : undefined);
-    const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value\n${USAGE}`);
-    (OWN_FLAGS.has(name) ? own : fields)[name] = value;
-  }
-  return { modelId, own, fields };
+  const { positionals, values, fields } = parseArgs(args, { values: OWN_FLAGS, fields: true }, HELP_COMMAND);
+  const [modelId, extra] = positionals;
+  if (!modelId) throw new UsageError(`which model? usage: modelgate run MODEL_ID [--FIELD VALUE ...]; see ${HELP_COMMAND} --help (and modelgate models for the ids)`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)} (fields are given as --FIELD VALUE); see ${HELP_COMMAND} --help`);
+  return { modelId, own: values, fields };
 }
 
 /** Converts a flag's text to the type its schema property declares. */
@@ -58,60 +56,67 @@ export function coerceField(model: ModelDetail | undefined, name: string, text: 
   return text;
 }
 
-function describe(status: StatusView): string {
-  if (status.status === 'in_queue') return `in queue (position ${status.queue_position ?? 0})`;
-  if (status.status === 'in_progress') return status.progress === undefined ? 'in progress' : `in progress ${Math.round(status.progress * 100)}%`;
-  return status.status;
+function parseInput(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch {
+    throw new UsageError('--input must be a JSON object');
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new UsageError('--input must be a JSON object');
+  return input as Record<string, unknown>;
 }
 
-/** A spinner line on a terminal; on a pipe, a plain line only when something changed. */
-function statusPrinter(): { update(status: StatusView): void; done(): void } {
-  const started = Date.now();
-  const tty = process.stderr.isTTY;
-  const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
-  let frame = 0;
-  let last = '';
-  return {
-    update(status) {
-      const text = describe(status);
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (tty) process.stderr.write(`\r\x1b[2K${frames[frame++ % frames.length]} ${text}  ${seconds}s`);
-      else if (text !== last) process.stderr.write(`${seconds}s ${text}\n`);
-      last = text;
-    },
-    done() {
-      if (tty) process.stderr.write('\r\x1b[2K');
-    },
-  };
+/** The model's schema, or undefined when the server has no detail route (the input is then sent untyped). */
+async function modelDetail(connection: Connection, modelId: string): Promise<ModelDetail | undefined> {
+  try {
+    return await connection.client.getModel(modelId);
+  } catch (error) {
+    if (error instanceof ModelGateApiError && error.code === 400001) throw new UsageError(`${error.message} (modelgate models lists them)`);
+    if (error instanceof ModelGateApiError && error.httpStatus === 401) throw error;
+    if (error instanceof ModelGateApiError) return undefined;
+    throw error;
+  }
+}
+
+/** Prints a rejection the way the server stated it: the reason, then each field and why. */
+function printRejection(error: ModelGateApiError): void {
+  process.stderr.write(`rejected (${error.code ?? error.httpStatus}): ${error.message}\n`);
+  for (const d of error.body?.detail ?? []) process.stderr.write(`  ${d.loc.join('.')}: ${d.msg}\n`);
+}
+
+async function saveOutputs(connection: Connection, result: ResultView, outDir: string): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const output = result.output ?? {};
+  const downloads: Array<[string, string]> = [];
+  if (output.image) downloads.push(['image', output.image]);
+  if (output.video) downloads.push(['video', output.video]);
+  output.images?.forEach((url, i) => downloads.push([`image-${i}`, url]));
+  output.videos?.forEach((url, i) => downloads.push([`video-${i}`, url]));
+  for (const [name, url] of downloads) {
+    const path = join(outDir, `${name}${extname(new URL(url).pathname)}`);
+    await connection.client.download(url, path);
+    process.stdout.write(`${path}\n`);
+  }
 }
 
 export async function runCommand(config: Config, args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const { modelId, own, fields } = parseRunArgs(args);
-  const apiKey = own.key ?? env.MODELGATE_API_KEY;
-  if (!apiKey) throw new UsageError('no API key: pass --key or set MODELGATE_API_KEY');
-  const client = new ModelGateClient({ baseUrl: own.url ?? env.MODELGATE_URL ?? config.publicUrl, apiKey });
-
-  let input: Record<string, unknown> = {};
-  if (own.input) {
-    try {
-      input = JSON.parse(own.input) as Record<string, unknown>;
-    } catch {
-      throw new UsageError('--input must be a JSON object');
-    }
-  }
-  const model = Object.keys(fields).length > 0 ? await client.getModel(modelId).catch(() => undefined) : undefined;
+  const connection = connect(config, own, env);
+  const { client } = connection;
+  const input = parseInput(own.input);
+  const model = await modelDetail(connection, modelId);
   for (const [name, text] of Object.entries(fields)) input[name] = coerceField(model, name, text);
 
   let submitted;
   try {
+    await uploadLocalFiles(connection, input, model ? fileFieldsOf(model) : new Map());
     submitted = await client.submit(modelId, input);
   } catch (error) {
-    if (error instanceof ModelGateApiError) {
-      process.stderr.write(`rejected (${error.code ?? error.httpStatus}): ${error.message}\n`);
-      for (const d of error.body?.detail ?? []) process.stderr.write(`  ${d.loc.join('.')}: ${d.msg}\n`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof ModelGateApiError)) throw error;
+    printRejection(error);
+    return 2;
   }
   process.stderr.write(`submitted ${submitted.request_id}\n`);
 
@@ -119,7 +124,8 @@ export async function runCommand(config: Config, args: string[], env: Record<str
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
   const printer = statusPrinter();
-  let result;
+  // `notices` is ModelGate's extension (the engine's word on the output); other servers leave it out.
+  let result: ResultView & { notices?: string[] };
   try {
     result = await client.wait(submitted.request_id, { onStatus: (s) => printer.update(s), intervalMs: Number(own.interval ?? 500), signal: interrupt.signal });
   } catch (error) {
@@ -138,18 +144,8 @@ export async function runCommand(config: Config, args: string[], env: Record<str
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 1;
   }
-  const outDir = own.out ?? join('outputs', submitted.request_id);
-  await mkdir(outDir, { recursive: true });
-  const output = result.output ?? {};
-  const downloads: Array<[string, string]> = [];
-  if (output.image) downloads.push(['image', output.image]);
-  if (output.video) downloads.push(['video', output.video]);
-  output.images?.forEach((url, i) => downloads.push([`image-${i}`, url]));
-  output.videos?.forEach((url, i) => downloads.push([`video-${i}`, url]));
-  for (const [name, url] of downloads) {
-    const path = join(outDir, `${name}${extname(new URL(url).pathname)}`);
-    await client.download(url, path);
-    process.stdout.write(`${path}\n`);
-  }
+  // What the engine said about this output (e.g. the bundled model draws coloured shapes only).
+  for (const notice of result.notices ?? []) process.stderr.write(`note: ${notice}\n`);
+  await saveOutputs(connection, result, own.out ?? join('outputs', submitted.request_id));
   return 0;
 }
