@@ -12,6 +12,8 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npx vite web` for work on the page: hot reload, API calls passed to a running server.
+  server: { proxy: { '/v1': process.env.MODELGATE_URL ?? 'http://127.0.0.1:8080' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
