@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Installs dependencies when node_modules is missing or older than the lockfile, so that
-// `npm start` and `npm test` work on a fresh clone. Uses only Node built-ins: it runs before
-// anything else is installed.
+// `npm start` and `npm test` work on a fresh clone; with --build (npm start, npm run bench) it
+// then compiles src/ into dist/ when dist/ is missing or older than the sources, so the server
+// runs plain JavaScript. Tests run the sources and skip the build. Uses only Node built-ins: it
+// runs before anything else is installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,4 +33,13 @@ if (needsInstall()) {
     process.stderr.write(`modelgate: npm ${command} failed (exit ${result.status ?? result.signal})\n`);
     process.exit(result.status ?? 1);
   }
+}
+
+// The web console (web/ → web/dist), built when missing or older than its sources.
+const consoleBuild = spawnSync(process.execPath, [join(root, 'scripts', 'build-console.mjs')], { cwd: root, stdio: 'inherit' });
+if (consoleBuild.status !== 0) process.exit(consoleBuild.status ?? 1);
+
+if (process.argv.includes('--build')) {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
 }
