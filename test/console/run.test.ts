@@ -1,8 +1,8 @@
 /**
  * The console in Chromium against a real server (issue 15, item 7): sign in (and a wrong key),
  * run text-to-image and see the image, run reframe with an uploaded file, a file refused in the
- * browser by the catalog's rule with the server's own message, "copy as curl" that curl's server
- * accepts, find the runs in History after a reload, and the 360 px layout without sideways scroll.
+ * browser by the catalog's rule with the server's own message, a dropped file, "copy as curl" whose
+ * body the server accepts, find the runs in History after a reload, and the 360 px layout without sideways scroll.
  * Every model runs on the test engine (test/support/test-engine.ts): text-to-image answers a
  * one-pixel PNG, image models hand back the file they were given.
  */
@@ -74,10 +74,12 @@ describe('the web console in a browser', () => {
     await page.getByRole('button', { name: 'Run' }).click();
     await page.getByText('scale: must be <= 1').waitFor();
     await scale.fill('0.25');
-    await prompt.fill('a red circle, sleep=600');
+    await prompt.fill('a red circle, sleep=1500');
     await page.getByRole('button', { name: 'Run' }).click();
-    // Live: the state while it runs (the engine takes 600 ms), then the output.
-    await page.getByTestId('run-state').filter({ hasText: /Queued|Running|Succeeded/ }).waitFor();
+    // Live: running with its progress and elapsed time (the engine takes 1.5 s), then the output.
+    await page.getByTestId('run-state').filter({ hasText: 'Running' }).waitFor();
+    await page.getByRole('progressbar', { name: 'progress' }).waitFor();
+    await page.getByText(/elapsed \d+\.\d s/).waitFor();
     runs.push(await finishedRun(page));
     const image = page.locator('.output img');
     await image.waitFor();
@@ -133,6 +135,23 @@ describe('the web console in a browser', () => {
     const answer = await client.submit(MODEL_IDS.runway, { promptText: 'x', promptImage: `data:image/png;base64,${(await makeImage(300, 100)).toString('base64')}` });
     assert.equal(answer.status, 422);
     assert.match(JSON.stringify(answer.json), /The aspect ratio range should be 1:2 to 2:1\./);
+  });
+
+  test('a file dropped on the upload area is checked, uploaded and previewed like a chosen one', async () => {
+    const page = await rig.signedIn();
+    await page.goto(rig.server.url + '/' + modelHref(MODEL_IDS.runway));
+    const png = (await makeImage(200, 150)).toString('base64');
+    // A real DataTransfer holding a File, as a drag from the desktop delivers it.
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const bytes = Uint8Array.from(atob('${png}'), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      return transfer;
+    })()`);
+    await page.locator('.drop-zone').dispatchEvent('dragover', { dataTransfer });
+    await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer });
+    await page.getByText('Uploaded dropped.png (image/png').waitFor();
+    assert.equal(await page.locator('img.preview').evaluate((img: { naturalWidth: number }) => img.naturalWidth), 200);
   });
 
   test('"Copy as curl" is the exact request: run as it is, the server accepts it', async () => {
