@@ -5,11 +5,13 @@
  * Per round and system, interleaved (a b c a b c …) so a shared machine's background load falls
  * on all alike:
  *   drain     enqueue `jobs` jobs in one bulk call from this process, time until none is left
- *             unfinished (jobs/s); with worker CPU per job (/proc of the worker processes), WAL
+ *             unfinished (jobs/s); with worker CPU per job (/proc of the worker processes),
+ *             database CPU per job (/proc of the backends connected to the system's database), WAL
  *             bytes per job (pg_walinspect: the records touching the system's own database, plus
  *             those transactions' commit records, so other databases' writes do not count) and
  *             the row updates in that WAL, with the share that were HOT (every table of the
- *             system: the queue and whatever its statements and triggers touch besides).
+ *             system: the queue and whatever its statements and triggers touch besides), and
+ *             the commit records among them: write transactions per job.
  *   latency   `samples` single jobs enqueued from this process into an idle system, one at a time:
  *             enqueue call → handler start in a worker process (both on CLOCK_MONOTONIC).
  * Figures are summed over rounds (rates) or taken over all samples (percentiles); ratios are
@@ -232,9 +234,18 @@ class RecordReader {
   }
 }
 
-const walLsn = async (admin: Client) => (await admin.query<{ at: string }>(`SELECT pg_current_wal_lsn()::text AS at`)).rows[0]!.at;
+/**
+ * The WAL written so far, once it is on disk: pg_walinspect (PostgreSQL 15) refuses an end past
+ * the flushed WAL, and asynchronous commits (ModelGate's claims) can leave the last records
+ * unflushed for a moment after the drain.
+ */
+async function walLsn(admin: Client): Promise<string> {
+  const at = (await admin.query<{ at: string }>(`SELECT pg_current_wal_lsn()::text AS at`)).rows[0]!.at;
+  while (!(await admin.query<{ done: boolean }>(`SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS done`, [at])).rows[0]!.done) await sleep(5);
+  return at;
+}
 
-interface WalFigures { bytes: bigint; updates: number; hot: number }
+interface WalFigures { bytes: bigint; updates: number; hot: number; commits: number }
 
 /**
  * WAL written for this database between two positions: every record with a block in it, and
@@ -246,18 +257,45 @@ async function walFigures(admin: Client, from: string, to: string): Promise<WalF
       ours AS (SELECT DISTINCT xid FROM r WHERE block_ref LIKE $3)
     SELECT coalesce(sum(record_length), 0) AS bytes,
       count(*) FILTER (WHERE resource_manager = 'Heap' AND record_type ~ '^(HOT_)?UPDATE') AS updates,
-      count(*) FILTER (WHERE resource_manager = 'Heap' AND record_type ~ '^HOT_UPDATE') AS hot
+      count(*) FILTER (WHERE resource_manager = 'Heap' AND record_type ~ '^HOT_UPDATE') AS hot,
+      count(*) FILTER (WHERE resource_manager = 'Transaction' AND record_type ~ '^COMMIT') AS commits
     FROM r
     WHERE block_ref LIKE $3 OR (resource_manager = 'Transaction' AND xid IN (SELECT xid FROM ours))`,
   [from, to, `%/${(await admin.query('SELECT oid FROM pg_database WHERE datname = current_database()')).rows[0].oid}/%`]);
-  return { bytes: BigInt(rows[0].bytes), updates: Number(rows[0].updates), hot: Number(rows[0].hot) };
+  return { bytes: BigInt(rows[0].bytes), updates: Number(rows[0].updates), hot: Number(rows[0].hot), commits: Number(rows[0].commits) };
 }
-interface DrainRound { seconds: number; enqueueSeconds: number; cpuSeconds: number; wal: WalFigures }
+/**
+ * CPU time of the server processes (backends) connected to the system's database, this bench's
+ * own connection left out: the database's share of a drain, which a loaded machine stretches in
+ * wall time but not in CPU time. A backend that exits during the drain is missed (pools keep
+ * theirs); one that starts during it counts whole.
+ */
+async function backendCpu(admin: Client): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return cpu;
+}
+
+function backendCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, seconds] of after) spent += seconds - (before.get(pid) ?? 0);
+  return spent;
+}
+
+interface DrainRound { seconds: number; enqueueSeconds: number; cpuSeconds: number; dbCpuSeconds: number; wal: WalFigures }
 
 async function drain(system: QueueSystem): Promise<DrainRound> {
   const admin = system.db;
   await system.clean();
   const cpuBefore = system.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const dbCpuBefore = await backendCpu(admin);
   const walBefore = await walLsn(admin);
   const started = performance.now();
   await system.enqueueMany(JOBS);
@@ -266,7 +304,8 @@ async function drain(system: QueueSystem): Promise<DrainRound> {
   const seconds = (performance.now() - started) / 1000;
   const walAfter = await walLsn(admin);
   const cpu = system.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
-  return { seconds, enqueueSeconds, cpuSeconds: cpu, wal: await walFigures(admin, walBefore, walAfter) };
+  const dbCpu = backendCpuSpent(dbCpuBefore, await backendCpu(admin));
+  return { seconds, enqueueSeconds, cpuSeconds: cpu, dbCpuSeconds: dbCpu, wal: await walFigures(admin, walBefore, walAfter) };
 }
 
 async function latencies(system: QueueSystem, reader: RecordReader): Promise<number[]> {
@@ -367,19 +406,21 @@ function report(systems: QueueSystem[], drains: Map<QueueSystem, DrainRound[]>, 
       drain: jobs / sum((r) => r.seconds),
       enqueue: jobs / sum((r) => r.enqueueSeconds),
       cpuMs: (sum((r) => r.cpuSeconds) / jobs) * 1000,
+      dbCpuMs: (sum((r) => r.dbCpuSeconds) / jobs) * 1000,
       walBytes: Number(rounds.reduce((total, r) => total + r.wal.bytes, 0n)) / jobs,
       hot: updates > 0 ? sum((r) => r.wal.hot) / updates : NaN,
       updatesPerJob: updates / jobs,
+      commitsPerJob: sum((r) => r.wal.commits) / jobs,
       p50: percentile(samples, 50),
       p95: percentile(samples, 95),
     };
   });
   const anchor = rows.find((row) => row.name === 'graphile-worker');
   const ratio = (value: number, base: number | undefined) => (base ? ` (${fmt(value / base, 2)}×)` : '');
-  console.log('\n| system | drain jobs/s | bulk enqueue jobs/s | worker CPU ms/job | WAL bytes/job | row updates/job (HOT share) | enqueue → start p50 ms | p95 ms |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('\n| system | drain jobs/s | bulk enqueue jobs/s | worker CPU ms/job | database CPU ms/job | WAL bytes/job | row updates/job (HOT share) | write transactions/job | enqueue → start p50 ms | p95 ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
-    console.log(`| ${row.name} | ${fmt(row.drain, 0)}${ratio(row.drain, anchor?.drain)} | ${fmt(row.enqueue, 0)} | ${fmt(row.cpuMs, 2)}${ratio(row.cpuMs, anchor?.cpuMs)} | ${fmt(row.walBytes, 0)}${ratio(row.walBytes, anchor?.walBytes)} | ${fmt(row.updatesPerJob, 2)} (${fmt(row.hot * 100, 0)} %) | ${fmt(row.p50, 2)}${ratio(row.p50, anchor?.p50)} | ${fmt(row.p95, 2)} |`);
+    console.log(`| ${row.name} | ${fmt(row.drain, 0)}${ratio(row.drain, anchor?.drain)} | ${fmt(row.enqueue, 0)} | ${fmt(row.cpuMs, 2)}${ratio(row.cpuMs, anchor?.cpuMs)} | ${fmt(row.dbCpuMs, 2)}${ratio(row.dbCpuMs, anchor?.dbCpuMs)} | ${fmt(row.walBytes, 0)}${ratio(row.walBytes, anchor?.walBytes)} | ${fmt(row.updatesPerJob, 2)} (${fmt(row.hot * 100, 0)} %) | ${fmt(row.commitsPerJob, 2)} | ${fmt(row.p50, 2)}${ratio(row.p50, anchor?.p50)} | ${fmt(row.p95, 2)} |`);
   }
   console.log('\nRatios are against graphile-worker in the same run.');
 }
