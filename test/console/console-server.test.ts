@@ -5,6 +5,7 @@
  * the build, a page saying how to build when web/dist is missing, and the API untouched.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -77,6 +78,11 @@ describe('the console as the server serves it', () => {
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json().error_code, 404001);
   });
+});
+
+test('web/ type-checks under its strict tsconfig (Vite\'s build does not check types)', () => {
+  const tsc = spawnSync(process.execPath, [join(CONSOLE_DIST_DIR, '..', '..', 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(CONSOLE_DIST_DIR, '..', 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
 });
 
 describe('the console without a build', () => {

@@ -3,9 +3,24 @@
  * (never in a URL or a cookie). A non-2xx answer becomes an ApiFailure carrying the server's error
  * envelope, so the page shows the server's own words.
  */
-import type { ResultView, StatusView } from '../../src/jobs/job-views.ts';
+/** The status route's answer (SPEC §2, src/jobs/job-views.ts). */
+export interface StatusView {
+  request_id: string;
+  status: 'in_queue' | 'in_progress' | 'completed' | 'cancelled';
+  queue_position?: number;
+  progress?: number;
+}
 
-export type { ResultView, StatusView };
+/** The result route's answer (SPEC §2, src/jobs/job-views.ts). */
+export interface ResultView {
+  request_id: string;
+  status: 'in_queue' | 'in_progress' | 'succeeded' | 'failed' | 'cancelled';
+  output?: { image?: string; video?: string; images?: string[]; videos?: string[] };
+  error?: { type: string; message: string };
+  created_at: string;
+  finished_at?: string;
+  metrics?: { queue_seconds?: number; run_seconds?: number };
+}
 
 export interface ModelSummary {
   model_id: string;
