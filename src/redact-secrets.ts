@@ -11,9 +11,12 @@ const SECRET_PARAM = /([?&;][\w.~%-]*?(?:key|token|secret|signature|sig|password
 /** `scheme://user:password@host`: the password, not the user. */
 const URL_PASSWORD = /(\b[a-z][a-z\d+.-]*:\/\/[^/\s"@:\\]*:)[^@/\s"\\]+@/gi;
 
+/** A Standard Webhooks signing secret (MODELGATE_WEBHOOK_SECRET, or the generated one): never in a log line. */
+const WEBHOOK_SECRET = /\bwhsec_[A-Za-z0-9+/]+=*/g;
+
 export const REDACTED = '[redacted]';
 
-/** The text with every secret URL part replaced; works on a URL alone or on a whole JSON log line. */
+/** The text with every secret URL part (and any webhook secret) replaced; works on a URL alone or on a whole JSON log line. */
 export function redactUrlSecrets(text: string): string {
-  return text.replace(SECRET_PARAM, `$1${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+  return text.replace(SECRET_PARAM, `$1${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`).replace(WEBHOOK_SECRET, `whsec_${REDACTED}`);
 }

@@ -94,6 +94,7 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
         summary: `Submit a ${model.displayName} request`,
         description: model.description,
         tags: [model.id],
+        parameters: queryParameters(s.submitQuerySchema),
         requestBody: { required: true, ...json(model.inputSchema) },
         responses: { 200: { description: 'Accepted; poll status_url', ...json(s.submitResponseSchema) }, ...errors([400, 401, 413, 422, 429]) },
       },

@@ -36,7 +36,17 @@ export const errorEnvelopeSchema = {
 export const submitResponseSchema = {
   type: 'object',
   required: ['request_id', 'status_url', 'result_url', 'cancel_url'],
-  properties: { request_id: requestId, status_url: url, result_url: url, cancel_url: url, ignored_fields: ignoredFields },
+  properties: {
+    request_id: requestId,
+    status_url: url,
+    result_url: url,
+    cancel_url: url,
+    ignored_fields: ignoredFields,
+    // Prefer: wait=N (an extension; with Preference-Applied): the job as it was when the wait ended.
+    status: { type: 'string', enum: ['in_queue', 'in_progress', 'completed', 'cancelled'], description: 'Extension, only with `Prefer: wait=N` honoured: the status route\'s status when the answer was sent.' },
+    output: { type: 'object', properties: { image: url, video: url, images: { type: 'array', items: url }, videos: { type: 'array', items: url } }, description: 'Extension, with `Prefer: wait=N`: the output when the job succeeded in time, as on the result route.' },
+    error: { type: 'object', required: ['type', 'message'], properties: { type: { type: 'string' }, message: { type: 'string' } }, description: 'Extension, with `Prefer: wait=N`: why the job failed, when it failed in time.' },
+  },
 } as const;
 
 export const statusResponseSchema = {
@@ -56,6 +66,26 @@ export const statusResponseSchema = {
 export const outputSchema = {
   type: 'object',
   properties: { image: url, video: url, images: { type: 'array', items: url }, videos: { type: 'array', items: url } },
+} as const;
+
+/** The submit route's query (an extension): a webhook for the request's events (docs/api.md, Webhooks). */
+export const submitQuerySchema = {
+  type: 'object',
+  properties: {
+    webhook: { type: 'string', format: 'uri', maxLength: 2048, description: 'Extension: POST the request\'s events to this URL, signed per Standard Webhooks (https only unless the operator allows http; private addresses are refused).' },
+    webhook_events_filter: { type: 'string', default: 'completed', description: 'Extension: which events to send, comma-separated: completed (the result), start (first claimed), progress (best-effort, coalesced).' },
+  },
+} as const;
+
+/** `webhook` on a result: how the delivery of its `completed` event stands. */
+export const webhookStateSchema = {
+  type: 'object',
+  required: ['state', 'attempts'],
+  description: 'Extension, requests submitted with ?webhook= (and the completed event): pending (not sent yet: the request has not finished), delivering (sent, no 2xx yet; being retried), delivered (a 2xx came back), failed (given up).',
+  properties: {
+    state: { type: 'string', enum: ['pending', 'delivering', 'delivered', 'failed'] },
+    attempts: { type: 'integer', minimum: 0, description: 'Attempts made so far (the one in flight included).' },
+  },
 } as const;
 
 /** The result route's query (an extension; without it the answer is RunComfy's). */
@@ -80,6 +110,7 @@ export const resultResponseSchema = {
     cost: { type: 'number', minimum: 0, description: 'Extension, only with ?include_cost=true on a finished request: USD at the price in force when it finished (0 when failed or cancelled).' },
     expires_at: { type: 'string', format: 'date-time', description: 'Extension, with MODELGATE_OUTPUT_RETENTION_HOURS, finished requests only: when the request and its outputs are deleted.' },
     ignored_fields: ignoredFields,
+    webhook: webhookStateSchema,
     notices: {
       type: 'array',
       items: { type: 'string' },

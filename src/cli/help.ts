@@ -11,8 +11,11 @@ export const GENERAL_HELP = `modelgate: a self-hosted, RunComfy-compatible model
   modelgate run MODEL_ID [--FIELD VALUE ...] [--out DIR]
                                        submit a job (uploading local files), wait, download its outputs
   modelgate keys create --name NAME    create an API key; prints only the key
+  modelgate keys set ID --max-running N|default
+                                       a key's own limit on jobs running at once
   modelgate keys list                  list keys (prefixes only)
   modelgate keys revoke ID             revoke a key; effective on its next request
+  modelgate webhooks secret            print the key webhook deliveries are signed with (whsec_...)
   modelgate migrate                    create or upgrade the database, then exit
 
 Every command takes --help (or -h). Configuration comes from the environment (HOST, PORT,
@@ -75,19 +78,34 @@ a path is plain text.
 Ctrl-C cancels the job while it is still queued. Exit status: 0 succeeded, 1 failed or cancelled,
 2 rejected (the reason and each bad field on stderr), 130 interrupted.
 `,
-  keys: `usage: modelgate keys create --name NAME | list | revoke ID
+  keys: `usage: modelgate keys create --name NAME [--max-running N] | set ID --max-running N|default | list | revoke ID
 
 Manages API keys straight on the database (run it where serve runs, with the same settings).
 modelgate keys SUBCOMMAND --help shows each one.
 `,
-  'keys create': `usage: modelgate keys create --name NAME
+  'keys create': `usage: modelgate keys create --name NAME [--max-running N]
 
 Creates an API key and prints only the key on stdout (capture it: KEY=$(modelgate keys create --name ci)).
 The key is shown only this once; the database keeps its SHA-256 digest.
+
+  --name NAME        a name for people (keys list shows it)
+  --max-running N    at most N of this key's jobs run at once (0: no limit for this key);
+                     without it the key follows MODELGATE_MAX_RUNNING_PER_KEY
+`,
+  'keys set': `usage: modelgate keys set ID --max-running N|default
+
+Changes a key's limit on jobs running at once: N (0: no limit for this key), or default to follow
+MODELGATE_MAX_RUNNING_PER_KEY again. Jobs already running are not stopped.
 `,
   'keys list': `usage: modelgate keys list
 
-Lists the keys: id, name, prefix (never the key), created, status.
+Lists the keys: id, name, prefix (never the key), created, max running, status.
+`,
+  webhooks: `usage: modelgate webhooks secret
+
+Prints the secret webhook deliveries are signed with (Standard Webhooks, whsec_<base64>) on stdout,
+for receivers to verify webhook-signature with: MODELGATE_WEBHOOK_SECRET when set, else the one
+stored in the database (made on first use, shared by every process on that database).
 `,
   'keys revoke': `usage: modelgate keys revoke ID
 

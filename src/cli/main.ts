@@ -42,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       await (await import('./keys.ts')).keysCommand(config, args);
       return 0;
+    case 'webhooks':
+      await (await import('./webhooks.ts')).webhooksCommand(config, args);
+      return 0;
     case 'models':
       return (await import('./models.ts')).modelsCommand(config, args);
     case 'run':

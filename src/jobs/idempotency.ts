@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../errors.ts';
+import type { JobWebhook } from '../store/store.ts';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -31,13 +32,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** What a retry must repeat exactly: the model and the body as sent (before defaults). */
-export function requestHash(modelId: string, body: unknown): string {
-  return createHash('sha256').update(modelId).update('\0').update(canonicalJson(body)).digest('hex');
+/** What a retry must repeat exactly: the model, the body as sent (before defaults) and the webhook, if any. */
+export function requestHash(modelId: string, body: unknown, webhook?: JobWebhook): string {
+  const hash = createHash('sha256').update(modelId).update('\0').update(canonicalJson(body));
+  // Without a webhook the digest is what it was before webhooks existed, so stored keys still match.
+  if (webhook) hash.update('\0webhook\0').update(canonicalJson({ url: webhook.url, events: webhook.events }));
+  return hash.digest('hex');
 }
 
 export function idempotencyMismatch(key: string): ApiError {
   return new ApiError('invalid_input', `Idempotency-Key "${key}" was already used with a different request; use a new key for a new request.`, {
-    detail: [{ loc: ['header', 'idempotency-key'], msg: 'already used with a different request body or model', type: 'idempotency_mismatch' }],
+    detail: [{ loc: ['header', 'idempotency-key'], msg: 'already used with a different request body, model or webhook', type: 'idempotency_mismatch' }],
   });
 }

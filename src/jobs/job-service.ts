@@ -10,7 +10,8 @@ import { invalidInputMessage } from '../catalog/bounded-detail.ts';
 import { withoutUnknownFields } from '../catalog/unknown-fields.ts';
 import type { Context } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import type { JobRecord } from '../store/store.ts';
+import type { JobRecord, JobStatusRecord } from '../store/store.ts';
+import { webhookFromQuery } from '../webhooks/submit-params.ts';
 import { checkFileInputs } from './file-inputs.ts';
 import { IDEMPOTENCY_TTL_MS, idempotencyMismatch, requestHash } from './idempotency.ts';
 import { requestUrls, resultView, statusView, type RequestUrls, type ResultView, type StatusView } from './job-views.ts';
@@ -27,7 +28,7 @@ export interface CancelResponse {
   outcome: 'cancelled' | 'not_cancellable';
 }
 
-type JobContext = Pick<Context, 'store' | 'catalog' | 'blobs' | 'config' | 'uploads'>;
+type JobContext = Pick<Context, 'store' | 'catalog' | 'blobs' | 'config' | 'uploads' | 'resolver'>;
 
 /**
  * Ids we hand out are UUIDs; anything outside this shape cannot name a job and is answered
@@ -45,8 +46,11 @@ function notFound(id: string): ApiError {
 export class JobService {
   constructor(private readonly ctx: JobContext) {}
 
-  /** Validates, defaults and durably stores a job; resolves once it is committed. */
-  async submit(ownerKeyId: string, modelId: string, body: unknown, idempotencyKey?: string): Promise<SubmitResponse> {
+  /**
+   * Validates, defaults and durably stores a job; resolves once it is committed. `query` is the
+   * submit's query string: `webhook` and `webhook_events_filter` (webhooks/submit-params.ts).
+   */
+  async submit(ownerKeyId: string, modelId: string, body: unknown, idempotencyKey?: string, query?: Record<string, unknown>): Promise<SubmitResponse> {
     const model = this.ctx.catalog.get(modelId);
     if (!model) {
       throw new ApiError('unknown_model', `Unknown model id "${modelId}". GET /v1/models lists the available models.`);
@@ -59,14 +63,16 @@ export class JobService {
       throw new ApiError('invalid_input', invalidInputMessage(modelId, checked.detail), { detail: checked.detail });
     }
     const input = model.fileInputs.length > 0 ? await checkFileInputs(this.ctx, ownerKeyId, model, checked.value) : checked.value;
+    const { allowHttp, allowHosts, limits } = this.ctx.config.inputs;
+    const webhook = await webhookFromQuery(query, { allowHttp, allowHosts, maxUrlLength: limits.maxUrlLength }, this.ctx.resolver);
     const now = Date.now();
     // UUIDv7: time-ordered, so inserts append to the id index instead of touching a random page
     // (2.6x less insert CPU, docs/benchmarks.md), with 74 random bits: still unguessable.
-    const job = { id: uuidv7(), ownerKeyId, modelId, input, ignoredFields, maxAttempts: this.ctx.config.maxAttempts, createdAt: now };
+    const job = { id: uuidv7(), ownerKeyId, modelId, input, ignoredFields, maxAttempts: this.ctx.config.maxAttempts, createdAt: now, ...(webhook ? { webhook } : {}) };
     let id = job.id;
     if (idempotencyKey === undefined) await this.ctx.store.insertJob(job);
     else {
-      const claim = { key: idempotencyKey, requestHash: requestHash(modelId, body), now, expiresAt: now + IDEMPOTENCY_TTL_MS };
+      const claim = { key: idempotencyKey, requestHash: requestHash(modelId, body, webhook), now, expiresAt: now + IDEMPOTENCY_TTL_MS };
       const inserted = await this.ctx.store.insertJobOnce(job, claim);
       if (inserted.outcome === 'mismatch') throw idempotencyMismatch(idempotencyKey);
       id = inserted.requestId;
@@ -85,18 +91,28 @@ export class JobService {
   }
 
   async status(ownerKeyId: string, id: string): Promise<StatusView> {
-    return statusView(await this.get(ownerKeyId, id), this.ctx.config.publicUrl);
+    return statusView(await this.getStatus(ownerKeyId, id), this.ctx.config.publicUrl);
+  }
+
+  /** The narrow read behind every poll: only what the status answer shows. */
+  private async getStatus(ownerKeyId: string, id: string): Promise<JobStatusRecord> {
+    if (!PLAUSIBLE_ID.test(id)) throw notFound(id);
+    const job = await this.ctx.store.getJobStatus(id, ownerKeyId);
+    if (!job) throw notFound(id);
+    return job;
   }
 
   async result(ownerKeyId: string, id: string, options: { includeCost?: boolean } = {}): Promise<ResultView> {
-    return resultView(await this.get(ownerKeyId, id), this.ctx.blobs, options);
+    const job = await this.get(ownerKeyId, id);
+    // `webhook`: the completed event's delivery, for jobs submitted with one.
+    return resultView(job, this.ctx.blobs, { ...options, retentionMs: this.ctx.config.outputRetentionMs, webhook: await this.ctx.store.getWebhookState(job.id) });
   }
 
   async cancel(ownerKeyId: string, id: string): Promise<CancelResponse> {
     if (!PLAUSIBLE_ID.test(id)) throw notFound(id);
     const outcome = await this.ctx.store.cancelJob(id, ownerKeyId, Date.now());
     if (outcome === 'not_found') throw notFound(id);
-    const job = await this.get(ownerKeyId, id);
+    const job = await this.getStatus(ownerKeyId, id);
     return { request_id: id, status: statusView(job, this.ctx.config.publicUrl).status, outcome };
   }
 }

@@ -121,6 +121,20 @@ export function resultView(job: JobRecord, blobs: BlobStore, options: { includeC
   return view;
 }
 
+/** What `Prefer: wait` adds to a submit's answer: the status route's word, and the result once finished. */
+export interface SettledFields {
+  status: WireStatus;
+  output?: OutputView;
+  error?: { type: string; message: string };
+}
+
+export function settledFields(job: JobRecord, blobs: BlobStore): SettledFields {
+  const fields: SettledFields = { status: STATUS_OF[job.state] };
+  if (job.state === 'succeeded') fields.output = outputView(job.outputs ?? [], blobs);
+  if (job.state === 'failed' && job.error) fields.error = job.error;
+  return fields;
+}
+
 /** One entry of GET /v1/requests: who, what, when and the outputs, in the result route's words. */
 export interface HistoryItemView {
   request_id: string;

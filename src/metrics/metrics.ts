@@ -16,6 +16,8 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 const RUN_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 /** From an idle pool's few milliseconds to a backlog of an hour. */
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
+/** From a receiver that answers at once to one that was down for most of a day. */
+const WEBHOOK_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 21600, 86400];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -25,6 +27,8 @@ export class Metrics {
   readonly waitSeconds: Histogram<'model' | 'engine'>;
   readonly attemptsLost: Counter<'outcome'>;
   readonly engineErrors: Counter<'engine' | 'type'>;
+  readonly webhookDeliveries: Counter<'event' | 'outcome'>;
+  readonly webhookLatency: Histogram<'event'>;
 
   constructor(store: Pick<Store, 'loadByModel'>) {
     const registers = [this.registry];
@@ -79,6 +83,20 @@ export class Metrics {
       name: 'modelgate_engine_errors_total',
       help: "Attempts of this process's workers that ended in an engine error, per engine and error type (retryable ones included).",
       labelNames: ['engine', 'type'],
+      registers,
+    });
+    // Webhook errors are the attempts whose outcome is not `delivered`.
+    this.webhookDeliveries = new Counter({
+      name: 'modelgate_webhook_deliveries_total',
+      help: "Webhook delivery attempts made by this process, per event and outcome: delivered (2xx), retrying (5xx, 408, 429, timeout or connection error; tried again later), failed (given up: another 4xx, a redirect, a refused address, or the retry horizon passed), dropped (a start or progress event for a job that has since finished).",
+      labelNames: ['event', 'outcome'],
+      registers,
+    });
+    this.webhookLatency = new Histogram({
+      name: 'modelgate_webhook_delivery_seconds',
+      help: 'Time from the event (a job finishing, starting, progressing) to its webhook answering 2xx, retries included, per event.',
+      labelNames: ['event'],
+      buckets: WEBHOOK_BUCKETS,
       registers,
     });
   }

@@ -23,6 +23,7 @@ import type { ClaimLimits } from '../store/store.ts';
 import { AttemptMetrics } from './attempt-metrics.ts';
 import { runAttempt } from './run-attempt.ts';
 import { StoragePause } from './storage-pause.ts';
+import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 /** What the storage check writes: room for an attempt's scratch files, roughly. */
 const PROBE_BYTES = 1024 * 1024;
@@ -55,18 +56,22 @@ export class WorkerPool {
   /** How long an idle slot sleeps when nothing wakes it. */
   private readonly idlePollMs: number;
   private readonly limits: ClaimLimits;
+  private readonly webhooks: WebhookDispatcher;
 
   constructor(
     private readonly ctx: Context,
     private readonly options: WorkerPoolOptions,
   ) {
     this.faults = new ThrottledLog(ctx.log.child({ component: 'worker', worker: this.id }));
+    this.webhooks = new WebhookDispatcher(ctx);
     this.storage = new StoragePause(this.faults, ctx.log, ctx.config.faultBackoffMs, 'storage works again; claiming resumed');
     this.limits = { maxRunningPerKey: ctx.config.maxRunningPerKey };
     this.idlePollMs = ctx.config.pollIntervalMs * (ctx.store.capabilities.crossProcessWakeups ? NOTIFIED_POLL_FACTOR : 1);
   }
 
   start(): void {
+    // Webhook deliveries go out wherever workers run; they stop after the jobs (stop()).
+    this.webhooks.start();
     this.unsubscribe = this.ctx.store.onJobAvailable(() => this.wakeOne());
     for (let slot = 0; slot < this.options.concurrency; slot++) this.slots.push(this.runSlot(`${this.id}/${slot}`));
   }
@@ -170,5 +175,6 @@ export class WorkerPool {
       await all;
     }
     clearTimeout(timer);
+    await this.webhooks.stop();
   }
 }
