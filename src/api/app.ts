@@ -100,7 +100,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   await app.register(async (authed) => {
     installAuth(authed, ctx.store);
     await installRateLimit(authed, ctx);
-    await authed.register(modelRoutes(ctx, jobs));
+    await authed.register(modelRoutes(ctx, jobs, options.draining));
     await authed.register(requestRoutes(jobs));
     await authed.register(historyRoutes(ctx));
     await authed.register(deleteRequestRoutes(ctx, jobs));

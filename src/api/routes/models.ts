@@ -4,6 +4,8 @@ import type { Context } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { idempotencyKeyOf } from '../../jobs/idempotency.ts';
 import type { JobService } from '../../jobs/job-service.ts';
+import { settledFields } from '../../jobs/job-views.ts';
+import { holdSignal, preferredWait, SettleWaits } from '../../jobs/wait-for-settle.ts';
 import { ownerOf } from '../auth.ts';
 import { categoryCounts, filterModels } from '../../catalog/query.ts';
 import type { CatalogModel } from '../../catalog/types.ts';
@@ -33,9 +35,13 @@ export function modelSummary(ctx: Context, id: string) {
   return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined, model_url: modelPageUrl(ctx.config.publicUrl, model.id), base_price_usd: price.usd, price_unit: price.unit, pricing_note: price.note };
 }
 
-export function modelRoutes(ctx: Context, jobs: JobService) {
+/** `draining`: aborted at shutdown, which ends every `Prefer: wait` hold at once. */
+export function modelRoutes(ctx: Context, jobs: JobService, draining?: AbortSignal) {
+  const waits = new SettleWaits(ctx.store, ctx.config.maxWaitingRequests);
   const summary = (id: string) => modelSummary(ctx, id);
   const detail = (model: CatalogModel) => ({ ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema });
+  // The detail route also names the file fields (an extension), so clients such as `modelgate run` know which values to upload.
+  const fileInputs = (model: CatalogModel) => Object.fromEntries(model.fileInputs.map((input) => [input.field, { kind: input.kind }]));
 
   return async function register(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: ModelListQuery }>(
@@ -64,14 +70,29 @@ export function modelRoutes(ctx: Context, jobs: JobService) {
     app.get<{ Params: { '*': string } }>('/v1/models/*', { schema: { response: { 200: modelDetailSchema, ...errorResponses([400, 401]) } } }, async (request) => {
       const model = ctx.catalog.get(request.params['*']);
       if (!model) throw new ApiError('unknown_model', `Unknown model id "${request.params['*']}". GET /v1/models lists the available models.`);
-      return detail(model);
+      return { ...detail(model), file_inputs: fileInputs(model) };
     });
 
     app.post<{ Params: { '*': string }; Body: unknown }>(
       '/v1/models/*',
       { bodyLimit: submitBodyLimit(ctx), schema: { response: { 200: submitResponseSchema, ...errorResponses([400, 401, 413, 422, 429]) } } },
       // The body's depth and size of shape were bounded by the JSON parser (json-scan.ts).
-      async (request) => jobs.submit(ownerOf(request), request.params['*'], request.body, idempotencyKeyOf(request.headers['idempotency-key'])),
+      // ?webhook=&webhook_events_filter= ride in the query, so the body stays the model's input.
+      async (request, reply) => {
+        const owner = ownerOf(request);
+        const answer = await jobs.submit(owner, request.params['*'], request.body, idempotencyKeyOf(request.headers['idempotency-key']), request.query as Record<string, unknown>);
+        // Prefer: wait=N (jobs/wait-for-settle.ts): hold the answer until the job finishes or N s pass.
+        const seconds = preferredWait(request.headers.prefer);
+        if (seconds === undefined || !waits.tryHold()) return answer;
+        const hold = holdSignal(reply.raw, draining);
+        try {
+          const job = await waits.hold(answer.request_id, seconds * 1000, () => jobs.get(owner, answer.request_id), { signal: hold.signal });
+          void reply.header('preference-applied', `wait=${seconds}`);
+          return { ...answer, ...settledFields(job, ctx.blobs) };
+        } finally {
+          hold.release();
+        }
+      },
     );
   };
 }
