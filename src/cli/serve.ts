@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Server as HttpsServer } from 'node:https';
 import { buildApp } from '../api/app.ts';
-import { createApiKey } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import { StartupError } from '../config-error.ts';
 import { type Context, createContext } from '../context.ts';
@@ -19,19 +18,7 @@ import { JANITOR_INTERVAL_MS, startJanitor } from '../worker/janitor.ts';
 import { startOrphanReaper } from '../worker/orphan-reaper.ts';
 import { startSweeper } from '../worker/sweeper.ts';
 import { WorkerPool } from '../worker/worker-pool.ts';
-
-/**
- * On the very first start there is no key yet: make one and show it, once. It goes to stderr,
- * the terminal's side: stdout carries the JSON log lines, which log shippers collect.
- */
-async function ensureFirstKey(ctx: Context): Promise<void> {
-  if ((await ctx.store.listApiKeys()).length > 0) return;
-  const { key } = await createApiKey(ctx.store, 'default');
-  process.stderr.write(
-    `\nCreated the first API key. It is shown only this once; keep it somewhere safe:\n\n  MODELGATE_API_KEY=${key}\n\n` +
-      `More keys: modelgate keys create --name NAME. List or revoke: modelgate keys list | revoke ID.\n\n`,
-  );
-}
+import { ensureFirstKey } from './first-key.ts';
 
 /**
  * What a process must release on shutdown, newest first (the API starts answering 503 before the
@@ -142,7 +129,18 @@ export async function serve(config: Config): Promise<void> {
       ctx.log[engine.available ? 'info' : 'warn']({ engine: engine.name, available: engine.available, reason: engine.reason }, 'engine');
     }
     process.stderr.write(`ModelGate is serving ${ctx.catalog.models.length} models at ${config.publicUrl} (workers: ${config.workers}, data: ${config.dataDir})\n`);
+    for (const line of engineStartNotices(ctx)) process.stderr.write(`note: ${line}\n`);
   });
+}
+
+/** Each start notice of an engine some catalog model is routed to, once (e.g. the bundled text-to-image model's). */
+function engineStartNotices(ctx: Context): string[] {
+  const notices = new Set<string>();
+  for (const model of ctx.catalog.models) {
+    const notice = ctx.engines.route(model.id).engine?.startNotice;
+    if (notice) notices.add(notice);
+  }
+  return [...notices];
 }
 
 export async function worker(config: Config): Promise<void> {

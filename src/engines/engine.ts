@@ -40,11 +40,31 @@ export interface EngineOutput {
   durationSeconds?: number;
 }
 
+/**
+ * What a run made, with `notices`: sentences the client should read beside the output (e.g. that
+ * the model cannot draw what the prompt asks for). They reach the job's result as `notices`.
+ */
+export interface EngineResult {
+  outputs: EngineOutput[];
+  notices?: string[];
+}
+
 export interface Engine {
   readonly name: string;
   readonly type: string;
-  run(job: EngineJob, context: EngineRunContext): Promise<EngineOutput[]>;
+  /** An engine with nothing to say returns its outputs alone; `EngineResult` adds notices. */
+  run(job: EngineJob, context: EngineRunContext): Promise<EngineOutput[] | EngineResult>;
+  /**
+   * Said once when a server starts, for engines whose operator should know something about what
+   * clients will get (the onnx engine on its bundled demonstration model).
+   */
+  readonly startNotice?: string;
   close?(): Promise<void>;
+}
+
+/** Either form an engine may return, as one shape. */
+export function toEngineResult(value: EngineOutput[] | EngineResult): Required<EngineResult> {
+  return Array.isArray(value) ? { outputs: value, notices: [] } : { outputs: value.outputs, notices: value.notices ?? [] };
 }
 
 /**

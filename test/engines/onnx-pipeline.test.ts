@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import sharp from 'sharp';
-import type { Engine, EngineOutput } from '../../src/engines/engine.ts';
+import { toEngineResult, type Engine, type EngineOutput } from '../../src/engines/engine.ts';
 import { aspectFromPrompt, nativeSize } from '../../src/engines/onnx/catalog-mapping.ts';
 import { loadModelFolder } from '../../src/engines/onnx/model-folder.ts';
 import { BUNDLED_MODEL_DIR, createOnnxEngine, onnxEngineOptions } from '../../src/engines/onnx/onnx-engine.ts';
@@ -26,7 +26,7 @@ function engineWith(options: Record<string, unknown> = {}): Engine {
 }
 
 async function run(engine: Engine, modelId: string, input: Record<string, unknown>, signal = new AbortController().signal, progress: (f: number) => void = () => {}): Promise<EngineOutput[]> {
-  return engine.run({ requestId: 'r', modelId, attempt: 1, input, files: {} }, { signal, progress, workDir: tmpdir(), log });
+  return toEngineResult(await engine.run({ requestId: 'r', modelId, attempt: 1, input, files: {} }, { signal, progress, workDir: tmpdir(), log })).outputs;
 }
 
 const meta = (output: EngineOutput) => sharp(output.data as Buffer).metadata();

@@ -11,7 +11,8 @@
  *   upscale     "lanczos" | "flat" (flat-colour edges, flat-upscale.ts); default: flat for the
  *               bundled model, lanczos for any other
  * Sessions are opened once, on the first job, and reused; jobs run one at a time (each already
- * uses every thread it is given).
+ * uses every thread it is given). On the bundled model a prompt outside its domain still runs, and
+ * its result carries a notice saying what the model draws and how to configure a real one.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Logger } from 'pino';
 import type { EngineConfig } from '../../config.ts';
-import { EngineError, type Engine, type EngineOutput } from '../engine.ts';
+import { EngineError, type Engine, type EngineOutput, type EngineResult } from '../engine.ts';
+import { BUNDLED_START_NOTICE, outsideDomainNotice, readShapesDomain, type ShapesDomain } from './bundled-domain.ts';
 import { DREAMINA, SEEDREAM, nativeSize, planFor } from './catalog-mapping.ts';
 import { flatUpscale } from './flat-upscale.ts';
 import { checkModelFolder } from './layout.ts';
@@ -44,6 +46,8 @@ export interface OnnxEngineOptions {
   guidance: number | undefined;
   nativeSide: number | undefined;
   upscale: Upscale;
+  /** The bundled model's domain: prompts outside it get a notice (bundled-domain.ts). Absent for any other model. */
+  shapesDomain?: ShapesDomain;
 }
 
 export type Upscale = 'lanczos' | 'flat';
@@ -91,6 +95,7 @@ export function onnxEngineOptions(options: EngineConfig, baseDir: string): OnnxE
     guidance: numberOption(options, 'guidance', 0, 50, false) ?? (bundled ? 1 : undefined),
     nativeSide: numberOption(options, 'native_size', 8, 4096, true),
     upscale: (options.upscale as Upscale | undefined) ?? (bundled ? 'flat' : 'lanczos'),
+    ...(bundled ? { shapesDomain: readShapesDomain(modelDir) } : {}),
   };
 }
 
@@ -117,12 +122,14 @@ export function createOnnxEngine(name: string, options: OnnxEngineOptions, log: 
   return {
     name,
     type: 'onnx',
+    ...(options.shapesDomain ? { startNotice: BUNDLED_START_NOTICE } : {}),
     run(job, context) {
       const plan = planFor(job.modelId, job.input);
       if (!plan) {
         return Promise.reject(new EngineError('engine_unavailable', `The onnx engine runs text-to-image models (${DREAMINA}, ${SEEDREAM}), not ${job.modelId}. Route this model to another engine in MODELGATE_CONFIG (see docs/engines.md).`));
       }
-      const task = queue.then(async (): Promise<EngineOutput[]> => {
+      const notice = options.shapesDomain && outsideDomainNotice(options.shapesDomain, plan.prompt);
+      const task = queue.then(async (): Promise<EngineResult> => {
         const folder = await model();
         const schedulerName = options.scheduler === 'auto' ? schedulerForClass(folder.schedulerConfig._class_name) ?? 'euler' : options.scheduler;
         const guidance = options.guidance ?? 1 + (plan.scale ?? 0.5) * (options.guidanceMax - 1);
@@ -145,7 +152,7 @@ export function createOnnxEngine(name: string, options: OnnxEngineOptions, log: 
           outputs.push({ kind: 'image', contentType: plan.format === 'png' ? 'image/png' : 'image/jpeg', extension: plan.format === 'png' ? 'png' : 'jpg', data });
         }
         context.progress(1);
-        return outputs;
+        return { outputs, notices: notice ? [notice] : [] };
       });
       queue = task.catch(() => undefined);
       return task;
