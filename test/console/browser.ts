@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type Env, Processes, type Server } from '../support/processes.ts';
+import { type Env, type Install, Processes, type Server } from '../support/processes.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,13 +22,14 @@ export function buildConsole(): void {
 
 export interface ConsoleRig {
   procs: Processes;
+  install: Install;
   server: Server;
   key: string;
   browser: Browser;
   /** A fresh browser context (empty sessionStorage) and page; closed by `close()`. */
   page(viewport?: { width: number; height: number }): Promise<Page>;
-  /** A page already signed in with the server's key, showing the gallery. */
-  signedIn(viewport?: { width: number; height: number }): Promise<Page>;
+  /** A page already signed in (with the server's first key unless told), showing the gallery. */
+  signedIn(viewport?: { width: number; height: number }, key?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -45,6 +46,7 @@ export async function startRig(env: Env = {}): Promise<ConsoleRig> {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const rig: ConsoleRig = {
       procs,
+      install,
       server,
       key: server.apiKey,
       browser,
@@ -55,10 +57,10 @@ export async function startRig(env: Env = {}): Promise<ConsoleRig> {
         page.setDefaultTimeout(10_000);
         return page;
       },
-      async signedIn(viewport) {
+      async signedIn(viewport, key = rig.key) {
         const page = await rig.page(viewport);
         await page.goto(server.url + '/');
-        await page.getByLabel('API key').fill(rig.key);
+        await page.getByLabel('API key').fill(key);
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByRole('heading', { name: 'Models' }).waitFor();
         return page;

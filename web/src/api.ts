@@ -83,7 +83,11 @@ export class ApiFailure extends Error {
 }
 
 export class Api {
-  constructor(private readonly key: string) {}
+  /** `onRefused`: the key stopped working mid-session (revoked, or the data folder was reset). */
+  constructor(
+    private readonly key: string,
+    private readonly onRefused?: (failure: ApiFailure) => void,
+  ) {}
 
   /** A request with the key; `body` is sent as JSON unless it is FormData. */
   async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
@@ -95,7 +99,11 @@ export class Api {
       payload = JSON.stringify(body);
     }
     const response = await fetch(path, { method, headers, body: payload ?? null, signal: signal ?? null, cache: 'no-store' });
-    if (!response.ok) throw await failureOf(response);
+    if (!response.ok) {
+      const failure = await failureOf(response);
+      if (failure.status === 401) this.onRefused?.(failure);
+      throw failure;
+    }
     return response;
   }
 

@@ -11,17 +11,20 @@ import { storedKey, storeKey } from './session.ts';
 
 export function App() {
   const [key, setKey] = useState(storedKey);
+  const [refusal, setRefusal] = useState<string>();
   const route = useRoute();
-  const api = useMemo(() => (key ? new Api(key) : undefined), [key]);
 
   const signIn = (given: string) => {
     storeKey(given);
+    setRefusal(undefined);
     setKey(given);
   };
-  const signOut = () => {
+  const signOut = (reason?: string) => {
     storeKey(undefined);
+    setRefusal(reason);
     setKey(undefined);
   };
+  const api = useMemo(() => (key ? new Api(key, (failure) => signOut(`The server stopped accepting this key: ${failure.message}`)) : undefined), [key]);
 
   return (
     <>
@@ -31,12 +34,12 @@ export function App() {
           <nav>
             <a href={hrefOf({ screen: 'gallery' })} aria-current={route.screen === 'gallery' || route.screen === 'model' ? 'page' : undefined}>Models</a>
             <a href={hrefOf({ screen: 'history', query: {} })} aria-current={route.screen === 'history' ? 'page' : undefined}>History</a>
-            <button type="button" class="link" onClick={signOut}>Sign out</button>
+            <button type="button" class="link" onClick={() => signOut()}>Sign out</button>
           </nav>
         )}
       </header>
       <main>
-        {!api ? <SignIn onSignedIn={signIn} /> : screen(api)}
+        {!api ? <SignIn onSignedIn={signIn} notice={refusal} /> : screen(api)}
       </main>
     </>
   );

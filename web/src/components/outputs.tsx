@@ -1,5 +1,5 @@
 /** A finished run's outputs: images (full size on click), videos in a player, each with a download link. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ResultView } from '../api.ts';
 
 type Output = NonNullable<ResultView['output']>;
@@ -15,6 +15,14 @@ const fileName = (url: string) => decodeURIComponent(new URL(url, location.href)
 
 export function Outputs({ output }: { output: Output | undefined }) {
   const [enlarged, setEnlarged] = useState<string>();
+  useEffect(() => {
+    if (!enlarged) return undefined;
+    const close = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setEnlarged(undefined);
+    };
+    window.addEventListener('keydown', close);
+    return () => window.removeEventListener('keydown', close);
+  }, [enlarged]);
   const files = outputFiles(output);
   if (files.length === 0) return <p class="muted">The run produced no files.</p>;
   return (

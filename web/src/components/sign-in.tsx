@@ -2,9 +2,9 @@
 import { useState } from 'preact/hooks';
 import { Api, ApiFailure, messageOf } from '../api.ts';
 
-export function SignIn({ onSignedIn }: { onSignedIn(key: string): void }) {
+export function SignIn({ onSignedIn, notice }: { onSignedIn(key: string): void; notice?: string | undefined }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState(notice);
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: Event) => {

@@ -1,8 +1,9 @@
 /**
- * Cancel while queued, in Chromium against a server with no workers (MODELGATE_WORKERS=0), so
- * jobs stay in the queue: the run view shows the queue position and a Cancel button, the
- * cancel reaches the server, and the job never runs. Also the fallback when the event stream
- * cannot be had: the view polls the status route and still follows the run to its end.
+ * The console in Chromium against a server with no workers (MODELGATE_WORKERS=0), so jobs stay
+ * in the queue: the run view shows the queue position and a Cancel button, and the cancel reaches
+ * the server. Also the fallback when the event stream cannot be had (the view polls the status
+ * route and still follows the run to its end), and a key revoked while signed in. (Beside the
+ * run tests in their own file, so that the two browsers share the time.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -19,7 +20,7 @@ async function queueOne(rig: ConsoleRig, page: Page, prompt: string): Promise<st
   return (await page.locator('h1 .request-id').textContent())!.trim();
 }
 
-describe('cancelling a queued run in the console', () => {
+describe('the console with queued runs, and with a revoked key', () => {
   let rig: ConsoleRig;
   before(async () => {
     rig = await startRig({ MODELGATE_WORKERS: '0' });
@@ -51,5 +52,20 @@ describe('cancelling a queued run in the console', () => {
     assert.equal((await client.cancel(id)).json.outcome, 'cancelled');
     await page.getByTestId('run-state').filter({ hasText: 'Cancelled' }).waitFor();
     await poll(() => client.result(id), (answer) => answer.json.status === 'cancelled');
+  });
+
+  test('a key revoked while signed in sends the page back to sign-in, saying why', async () => {
+    const created = await rig.procs.run(rig.install, ['keys', 'create', '--name', 'console']);
+    assert.equal(created.code, 0, created.stderr);
+    const key = created.stdout.trim();
+    const page = await rig.signedIn(undefined, key);
+    const listed = await rig.procs.run(rig.install, ['keys', 'list']);
+    const id = listed.stdout.split('\n').find((line) => /\sconsole\s/.test(line))!.split(/\s+/)[0]!;
+    assert.equal((await rig.procs.run(rig.install, ['keys', 'revoke', id])).code, 0);
+    await poll(() => api(rig.server.url, key).get('/v1/models'), (answer) => answer.status === 401);
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The server stopped accepting this key' }).waitFor();
+    await page.getByLabel('API key').waitFor();
+    assert.equal(await page.evaluate('sessionStorage.getItem("modelgate.apiKey")'), null);
   });
 });
