@@ -4,7 +4,7 @@
  * (first 10 characters) is kept in the clear to tell keys apart in lists and logs.
  */
 import * as crypto from 'node:crypto';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApiError } from '../errors.ts';
 import type { ApiKeyRecord, Store } from '../store/store.ts';
 
@@ -26,12 +26,8 @@ function base62(bytes: Buffer, length: number): string {
 // crypto.hash (Node ≥ 20.12) is the one-shot form: no Hash object per request on the auth path.
 const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
-function sha256(key: string): Buffer {
-  return oneShotHash ? oneShotHash('sha256', key, 'buffer') : createHash('sha256').update(key, 'utf8').digest();
-}
-
 export function hashApiKey(key: string): string {
-  return sha256(key).toString('hex');
+  return oneShotHash ? oneShotHash('sha256', key, 'hex') : createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 export interface NewApiKey {
@@ -62,18 +58,28 @@ const UNAUTHORIZED_MESSAGE = 'Missing or invalid API key: send "Authorization: B
 /**
  * Resolves the key named by an Authorization header, or throws 401001. Every failure (no header,
  * wrong scheme, malformed, unknown, revoked) gives the same answer, so probing learns nothing.
- * The store is read on every request: revocation takes effect on the very next one.
+ * The store answers from its cache of active keys (store/key-cache.ts): a revocation takes
+ * effect on the very next request to the server that made it, and within KEY_CACHE_TTL_MS (1 s)
+ * on every other server.
  */
 export async function authenticate(store: Store, header: string | undefined): Promise<ApiKeyRecord> {
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  const key = match?.[1];
+  const key = header ? BEARER.exec(header)?.[1] : undefined;
   if (!key || !KEY_PATTERN.test(key)) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
-  const digest = sha256(key);
-  const record = await store.findApiKeyByHash(digest.toString('hex'));
-  // The lookup is by digest already; the constant-time compare keeps the final check from
-  // depending on how many leading bytes matched, whatever the backend's index does.
-  const stored = record !== undefined ? Buffer.from(record.hash, 'hex') : undefined;
-  const matches = stored !== undefined && stored.length === digest.length && timingSafeEqual(stored, digest);
-  if (!record || !matches || record.revokedAt !== null) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+  const digest = hashApiKey(key);
+  const record = await store.findApiKeyByHash(digest);
+  if (!record || record.revokedAt !== null || !sameDigest(record.hash, digest)) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
   return record;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The lookup is by digest already; this final check takes the same time however many leading
+ * characters match, whatever the backend's index or the cache's map did before it.
+ */
+function sameDigest(stored: string, digest: string): boolean {
+  if (stored.length !== digest.length) return false;
+  let difference = 0;
+  for (let i = 0; i < digest.length; i++) difference |= stored.charCodeAt(i) ^ digest.charCodeAt(i);
+  return difference === 0;
 }
