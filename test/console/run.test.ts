@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { makeImage } from '../support/media.ts';
 import { MODEL_IDS } from '../support/models.ts';
-import { api } from '../support/processes.ts';
+import { api, poll } from '../support/processes.ts';
 import { type ConsoleRig, startRig, watchProblems } from './browser.ts';
 
 const modelHref = (id: string) => `#/models/${id}`;
@@ -137,7 +137,7 @@ describe('the web console in a browser', () => {
     assert.match(JSON.stringify(answer.json), /The aspect ratio range should be 1:2 to 2:1\./);
   });
 
-  test('a file dropped on the upload area is checked, uploaded and previewed like a chosen one', async () => {
+  test('a file dropped on the upload area is checked, uploaded and previewed like a chosen one; a video output plays in a player', async () => {
     const page = await rig.signedIn();
     await page.goto(rig.server.url + '/' + modelHref(MODEL_IDS.runway));
     const png = (await makeImage(200, 150)).toString('base64');
@@ -152,6 +152,13 @@ describe('the web console in a browser', () => {
     await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer });
     await page.getByText('Uploaded dropped.png (image/png').waitFor();
     assert.equal(await page.locator('img.preview').evaluate((img: { naturalWidth: number }) => img.naturalWidth), 200);
+    // Image to video: the output is shown in a player, with its download link.
+    await page.getByLabel('promptText').fill('a slow zoom');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await finishedRun(page);
+    assert.match((await page.locator('.output video').getAttribute('src'))!, /\/v1\/blobs\/.+\.mp4$/);
+    assert.equal(await page.locator('.output video').getAttribute('controls'), '');
+    await page.getByRole('link', { name: /Download video/ }).waitFor();
   });
 
   test('"Copy as curl" is the exact request: run as it is, the server accepts it', async () => {
@@ -170,7 +177,7 @@ describe('the web console in a browser', () => {
     assert.equal(answer.status, 200, answer.text);
   });
 
-  test('History lists the runs after a reload, filters by model and status, and opens one', async () => {
+  test('History lists the runs after a reload, filters by model and status, and opens one, failed ones with their error', async () => {
     assert.equal(runs.length, 2, 'the runs of the tests above');
     const page = await rig.signedIn();
     await page.getByRole('link', { name: 'History' }).click();
@@ -191,6 +198,16 @@ describe('the web console in a browser', () => {
     assert.equal(await finishedRun(page), runs[1]);
     await page.locator('.output img').waitFor();
     await page.getByText('In queue').waitFor();
+    // A failed run: listed under "failed" with its error, which its run view shows too.
+    const client = api(rig.server.url, rig.key);
+    const failing = (await client.submit(MODEL_IDS.dreamina, { prompt: 'fail' })).json.request_id as string;
+    await poll(() => client.result(failing), (answer) => answer.json.status === 'failed');
+    await page.goto(`${rig.server.url}/#/history?status=failed`);
+    const item = page.locator('.history-item').filter({ hasText: failing });
+    await item.filter({ hasText: 'the test engine was asked to fail' }).waitFor();
+    await item.click();
+    await finishedRun(page, 'Failed');
+    await page.getByText('test_failure: the test engine was asked to fail').waitFor();
   });
 
   test('at 360 px wide every screen fits without sideways scrolling', async () => {
