@@ -21,6 +21,40 @@ const JOB_COLUMNS = `j.seq, j.id, j.owner_key_id, j.model_id, j.input, j.ignored
 
 const statement = (name: string, text: string): NamedStatement => ({ name: `modelgate_${name}`, text });
 
+/**
+ * The CTEs `slots`, `picked` and `claimed` of a claim for several slots: the n-th oldest claimable
+ * job to the n-th slot, with claimNext's limit check, rechecked on the locked row (SKIP LOCKED).
+ * Parameters: the slots' worker ids, their lease ends, now, the install's quota (0: none).
+ */
+function claimSlotsCtes(workers: number, leases: number, now: number, quota: number): string {
+  return `slots AS (
+      SELECT worker_id, lease_until, n FROM unnest($${workers}::text[], $${leases}::bigint[]) WITH ORDINALITY AS s(worker_id, lease_until, n)),
+    picked AS (
+      SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM (
+        SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $${now})
+          -- The same limit check as claimNext's.
+          AND (SELECT q.quota = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < q.quota
+               FROM (SELECT coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $${quota}::int) AS quota) q)
+          ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT cardinality($${workers}::text[])) candidates),
+    claimed AS (
+      UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = s.worker_id,
+        lease_until = s.lease_until, started_at = coalesce(started_at, $${now}), progress = NULL, not_before = NULL
+      FROM picked p JOIN slots s ON s.n = p.n
+      WHERE jobs.seq = p.seq AND jobs.state = 'queued'
+      RETURNING s.n AS slot, jobs.id, jobs.owner_key_id, jobs.model_id, jobs.input, jobs.attempt, jobs.created_at,
+        coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $${quota}::int) AS quota)`;
+}
+
+/** The CTE `completed` of a batch of completes: parallel arrays $1-$8 in complete's order. */
+const COMPLETED_CTE = `completed AS (
+      UPDATE jobs j SET state = 'succeeded', outputs = s.outputs, progress = 1,
+        finished_at = s.finished_at, worker_id = NULL, lease_until = NULL, output_count = s.output_count,
+        output_ms = s.output_ms, cost_microusd = s.cost_microusd, notices = s.notices
+      FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+        AS s(id, attempt, outputs, finished_at, output_count, output_ms, cost_microusd, notices)
+      WHERE j.id = s.id AND j.attempt = s.attempt AND j.state = 'running'
+      RETURNING j.id)`;
+
 // $1 owner, $2 from, $3 to (epoch ms).
 function usageSql(group: string, grouping: string): string {
   return `SELECT ${group} AS grp, count(*) AS jobs, coalesce(sum(output_count), 0) AS output_count,
@@ -102,21 +136,8 @@ export const SQL = {
   // claimNext for several idle slots of one process at once (PostgresStore groups the claims of
   // one event-loop turn): up to one job per slot, the n-th oldest claimable job to the n-th slot.
   // $1/$2: the slots' worker ids and lease ends; $3, $4 and the limit check as in claimNext.
-  claimBatch: statement('claim_batch', `WITH slots AS (
-      SELECT worker_id, lease_until, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS s(worker_id, lease_until, n)),
-    picked AS (
-      SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM (
-        SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $3)
-          -- The same limit check as claimNext's.
-          AND (SELECT q.quota = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < q.quota
-               FROM (SELECT coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota) q)
-          ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT cardinality($1::text[])) candidates)
-    UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = s.worker_id,
-      lease_until = s.lease_until, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
-    FROM picked p JOIN slots s ON s.n = p.n
-    WHERE jobs.seq = p.seq AND jobs.state = 'queued'
-    RETURNING s.n AS slot, jobs.id, jobs.owner_key_id, jobs.model_id, jobs.input, jobs.attempt, jobs.created_at,
-      coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota`),
+  claimBatch: statement('claim_batch', `WITH ${claimSlotsCtes(1, 2, 3, 4)}
+    SELECT slot, id, owner_key_id, model_id, input, attempt, created_at, quota FROM claimed`),
   heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   reportProgress: statement('report_progress', `UPDATE jobs SET progress = $3
@@ -130,13 +151,16 @@ export const SQL = {
   // complete for every attempt of one process that finished in one event-loop turn: one statement,
   // one transaction, one WAL flush, each row fenced as in complete. Parallel arrays in complete's
   // order ($1 id … $8 notices); the ids that settled come back.
-  completeBatch: statement('complete_batch', `UPDATE jobs j SET state = 'succeeded', outputs = s.outputs, progress = 1,
-      finished_at = s.finished_at, worker_id = NULL, lease_until = NULL, output_count = s.output_count,
-      output_ms = s.output_ms, cost_microusd = s.cost_microusd, notices = s.notices
-    FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
-      AS s(id, attempt, outputs, finished_at, output_count, output_ms, cost_microusd, notices)
-    WHERE j.id = s.id AND j.attempt = s.attempt AND j.state = 'running'
-    RETURNING j.id`),
+  completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE} SELECT id FROM completed`),
+  // completeBatch and, in the same statement and transaction, claimBatch for the slots that asked
+  // for their next job ($9-$12 as claimBatch's $1-$4): a busy worker writes one statement per turn.
+  // Durable (the main pool), claims included. The two parts touch disjoint rows (running, queued)
+  // and read one snapshot, in which the settling jobs still count against their owners' quotas.
+  // Settled ids come back with a NULL slot, claims with their slot.
+  completeAndClaimBatch: statement('complete_and_claim_batch', `WITH ${COMPLETED_CTE}, ${claimSlotsCtes(9, 10, 11, 12)}
+    SELECT NULL::bigint AS slot, id, NULL::text AS owner_key_id, NULL::text AS model_id, NULL::text AS input,
+      NULL::integer AS attempt, NULL::bigint AS created_at, NULL::integer AS quota FROM completed
+    UNION ALL SELECT slot, id, owner_key_id, model_id, input, attempt, created_at, quota FROM claimed`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
       worker_id = NULL, lease_until = NULL
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
@@ -183,15 +207,16 @@ export const SQL = {
     RETURNING hits`),
   pruneRateWindows: statement('prune_rate_windows', `DELETE FROM rate_windows WHERE window_start < $1`),
 
-  // GET /v1/requests: one range of jobs_owner_history (owner, seq DESC) from the cursor down;
-  // the filters only drop rows from it. $2 is always set (no cursor: past the newest), so the
-  // seq bound is an index condition in every plan, generic ones included.
+  // GET /v1/requests: one range of jobs_owner_history (owner_key_id, -seq) from the cursor down;
+  // the filters only drop rows from it. Written on -seq, which only that index orders by (see
+  // migrations/request-history.ts). $2 is always set (no cursor: past the newest), so the seq
+  // bound is an index condition in every plan, generic ones included.
   // $1 owner, $2 before seq, $3 limit, $4 model or NULL, $5 states or NULL, $6 since or NULL.
   listJobs: statement('list_jobs', `SELECT ${JOB_COLUMNS} FROM jobs j
-    WHERE j.owner_key_id = $1 AND j.deleted_at IS NULL AND j.seq < $2
+    WHERE j.owner_key_id = $1 AND j.deleted_at IS NULL AND (-j.seq) > (-$2::bigint)
       AND ($4::text IS NULL OR j.model_id = $4) AND ($5::text[] IS NULL OR j.state = ANY($5))
       AND ($6::bigint IS NULL OR j.created_at >= $6)
-    ORDER BY j.seq DESC LIMIT $3`),
+    ORDER BY (-j.seq) LIMIT $3`),
   // Deletion: only a finished job, once; its input and outputs go, its accounting stays.
   tombstoneJob: statement('tombstone_job', `UPDATE jobs SET deleted_at = $3, input = '{}', outputs = NULL, ignored_fields = NULL, error_message = NULL
     WHERE id = $1 AND owner_key_id = $2 AND deleted_at IS NULL AND state IN ('succeeded', 'failed', 'cancelled')`),

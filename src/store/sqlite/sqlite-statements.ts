@@ -114,7 +114,9 @@ export function prepareStatements(db: Database) {
     // GET /v1/requests: one range of jobs_owner_history (owner, seq DESC) from the cursor down;
     // the filters only drop rows from it. @before is always set (no cursor: past the newest), so
     // the seq bound is an index bound, never a filter.
-    listJobs: s(`SELECT * FROM jobs
+    // INDEXED BY: the planner would otherwise walk the rowid backwards when most rows are the
+    // key's, which reads every newer row of other keys first (migrations/request-history.ts).
+    listJobs: s(`SELECT * FROM jobs INDEXED BY jobs_owner_history
       WHERE owner_key_id = @owner AND deleted_at IS NULL AND seq < @before
         AND (@model IS NULL OR model_id = @model)
         AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
