@@ -48,9 +48,12 @@ describe('the console as the server serves it', () => {
       // Content-hashed names: a new build never reuses a name for other bytes.
       assert.match(file, /-[\w-]{8}\.(js|css)$/);
     }
-    const missing = await h.app.inject({ method: 'GET', url: '/assets/nothing-12345678.js' });
-    assert.equal(missing.statusCode, 404);
-    assert.equal(missing.json().error_code, 404001);
+    // Nothing but the build's files: unknown names, folders, dotfiles and ways out of assets/ are unknown files.
+    for (const url of ['/assets/nothing-12345678.js', '/assets/', '/assets/.hidden', '/assets/..%2findex.html', '/assets/%2e%2e/index.html', '/assets/../../package.json']) {
+      const refused = await h.app.inject({ method: 'GET', url });
+      assert.equal(refused.statusCode, 404, url);
+      assert.equal(refused.json().error_code, 404001, url);
+    }
   });
 
   test('the build has no inline script, inline style or style attribute (the CSP would refuse them), and fetches nothing from elsewhere', () => {
