@@ -2,9 +2,10 @@
  * Coarse-to-fine completion driver. Builds the pyramid, starts the coarsest level from a smooth
  * pull-push guess and a random NNF, then at every level alternates PatchMatch search and voting
  * (an EM of Wexler et al. 2007), the search steered by the structure guide (guide.ts); the NNF
- * found at one level seeds the next finer one. At the finest level the fill's low frequencies
- * lean towards the guide away from the border, its mid frequencies fade there (structure.ts), and
- * the seams are corrected (seam.ts). The kernels run band by band through a BandRunner (worker
+ * found at one level seeds the next finer one. At the finest level the fill's fine grain comes
+ * from single best patches rather than the vote's average (detail.ts), its low frequencies lean
+ * towards the guide away from the border, its mid frequencies fade there (structure.ts), and the
+ * seams are corrected (seam.ts). The kernels run band by band through a BandRunner (worker
  * threads, or inline); this file only sequences them, checks the abort signal between phases and
  * reports progress.
  */
@@ -16,6 +17,7 @@ import { downsample, pack, pullPush, unpack, upsampleNnf } from './pyramid.ts';
 import { packHole, patchMeans, structureGuide } from './guide.ts';
 import { correctSeams } from './seam.ts';
 import { dampMidFrequencies, pullLowFrequencies } from './structure.ts';
+import { restoreFineDetail } from './detail.ts';
 
 /** How hard to try; see effortFor in options.ts. */
 export interface Effort {
@@ -46,6 +48,10 @@ export interface Effort {
   structureRadius: number;
   structurePull: number;
   structureRamp: number;
+  /** Fine grain from single best patches (detail.ts): the band's radius (px), how much of it (0 = the vote's average alone), ramp (px). */
+  detailRadius: number;
+  detailGain: number;
+  detailRamp: number;
   /** Mid-frequency damping far from the source (structure.ts): band radii (px), strength, ramp (px). */
   textureFineRadius: number;
   textureCoarseRadius: number;
@@ -138,6 +144,17 @@ export function canComplete(placement: Placement, effort: Effort): boolean {
  * place: every pixel outside the rectangle is filled, the ones inside are never written.
  */
 export async function completeImage(canvas: Uint8Array, placement: Placement, effort: Effort, seed: number, runner: BandRunner, hooks: CompleteHooks = {}): Promise<void> {
+  const finest = await fillPyramid(canvas, placement, effort, seed, runner, hooks);
+  hooks.signal?.throwIfAborted();
+  await finishFill(finest, effort);
+  unpack(finest.img, canvas);
+}
+
+/**
+ * The coarse-to-fine EM: returns the finest level, its hole filled by the vote and its NNF and
+ * vote weights as the last pass left them (finishFill does the rest).
+ */
+export async function fillPyramid(canvas: Uint8Array, placement: Placement, effort: Effort, seed: number, runner: BandRunner, hooks: CompleteHooks = {}): Promise<LevelBuffers> {
   const r = effort.radius;
   const shapes = pyramidShapes(placement, effort.coarsest, 2 * r + 3);
   const levels = shapes.map((shape) => allocLevel(shape, r, effort));
@@ -188,8 +205,18 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
       step(unit);
     }
   }
-  check();
-  const finest = levels[0]!;
+  return levels[0]!;
+}
+
+/**
+ * The finest level's last steps, on this thread (each yields to the event loop between passes):
+ * the fill's fine grain taken from single best patches instead of the vote's average (detail.ts),
+ * its low frequencies pulled towards the structure guide, its mid frequencies faded far from
+ * the source (structure.ts), and the seams corrected (seam.ts).
+ */
+export async function finishFill(finest: LevelBuffers, effort: Effort): Promise<void> {
+  await restoreFineDetail(finest, effort.detailRadius, effort.detailGain, effort.detailRamp, tick);
+  await tick();
   const structure = structureGuide(finest.img, finest.width, finest.height, finest.rect, effort.structureSpread, GUIDE_DEPTH);
   await tick();
   await pullLowFrequencies(finest.img, structure, finest.rect, effort.structureRadius, effort.structurePull, effort.structureRamp, tick);
@@ -197,5 +224,4 @@ export async function completeImage(canvas: Uint8Array, placement: Placement, ef
   await dampMidFrequencies(finest.img, finest.width, finest.height, finest.rect, effort.textureFineRadius, effort.textureCoarseRadius, effort.textureDamp, effort.textureRamp, tick);
   await tick();
   correctSeams(finest, effort.seamRamp);
-  unpack(levels[0]!.img, canvas);
 }

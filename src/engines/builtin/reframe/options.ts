@@ -30,7 +30,10 @@ export interface ReframeOptions {
  * A fill that follows the guide strictly scores higher on 1/4-scale SSIM but looks like a smear
  * with grain on top; these keep the PatchMatch texture coherent and only lean towards the guide,
  * and let mid-scale detail (2–16 px) fade with the distance from the source, where it is invented
- * and lines up with nothing (9/10 of it gone 96 px out); the grain finer than that stays.
+ * and lines up with nothing (8/10 of it gone 96 px out); the grain finer than that stays, and is
+ * taken from single best patches rather than the vote's average (detail.ts; issue 17: the
+ * average left the far fill too soft on photographs it was never tuned on). detailRadius and
+ * textureDamp were chosen on the benchmark's tuning photographs only (docs/benchmarks.md).
  */
 const COMMON = {
   knownWeight: 2,
@@ -44,9 +47,12 @@ const COMMON = {
   structureRadius: 6,
   structurePull: 0.6,
   structureRamp: 96,
+  detailRadius: 3,
+  detailGain: 1,
+  detailRamp: 16,
   textureFineRadius: 2,
   textureCoarseRadius: 16,
-  textureDamp: 0.9,
+  textureDamp: 0.8,
   textureRamp: 96,
 } as const;
 

@@ -26,7 +26,7 @@ function boxPass(data: Float32Array, tmp: Float32Array, offset: number, stride: 
 }
 
 /** Three passes of a box blur of half-width k along rows, then columns; yields between passes. */
-async function boxBlur3(plane: Float32Array, w: number, h: number, k: number, yieldNow: () => Promise<void>): Promise<void> {
+export async function boxBlur3(plane: Float32Array, w: number, h: number, k: number, yieldNow: () => Promise<void>): Promise<void> {
   const tmp = new Float32Array(Math.max(w, h));
   for (let round = 0; round < 3; round++) {
     for (let y = 0; y < h; y++) boxPass(plane, tmp, y * w, 1, w, k);
@@ -37,7 +37,7 @@ async function boxBlur3(plane: Float32Array, w: number, h: number, k: number, yi
 }
 
 /** The half-width of the box whose three passes approximate a Gaussian of σ ≈ radius. */
-function boxHalfWidth(radius: number): number {
+export function boxHalfWidth(radius: number): number {
   return Math.max(1, Math.round(radius / Math.sqrt(3)));
 }
 
@@ -46,7 +46,7 @@ function boxHalfWidth(radius: number): number {
  * strength(d) = strength · min(1, d / ramp) for d the distance from the known rectangle (the full
  * strength everywhere when ramp is 0). Known pixels are never written.
  */
-function addRamped(img: Int32Array, w: number, h: number, rect: Rect, planes: Float32Array[], strength: number, ramp: number): void {
+export function addRamped(img: Int32Array, w: number, h: number, rect: Rect, planes: Float32Array[], strength: number, ramp: number): void {
   const [p0, p1, p2] = planes as [Float32Array, Float32Array, Float32Array];
   const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
   for (let y = 0; y < h; y++) {
