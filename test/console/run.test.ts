@@ -116,6 +116,17 @@ describe('the web console in a browser', () => {
     assert.deepEqual(problems, []);
   });
 
+  test('a file field also takes a pasted URL, sent as it is', async () => {
+    const page = await rig.signedIn();
+    await page.goto(rig.server.url + '/' + modelHref(MODEL_IDS.reframe));
+    const picture = await makeImage(40, 30, 'png');
+    await page.getByLabel('image URL').fill(`data:image/png;base64,${picture.toString('base64')}`);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await finishedRun(page);
+    const src = (await page.locator('.output img').getAttribute('src'))!;
+    assert.ok(Buffer.from(await (await fetch(src)).arrayBuffer()).equals(picture), 'the engine got the pasted file');
+  });
+
   test('a file that breaks a catalog rule is refused in the browser with the rule\'s message, before any upload', async () => {
     const page = await rig.signedIn();
     await page.goto(rig.server.url + '/' + modelHref(MODEL_IDS.runway));
