@@ -25,6 +25,15 @@ function queryParameters(schema: { properties: Record<string, { description?: st
   return Object.entries(schema.properties).map(([name, { description, ...rest }]) => ({ name, in: 'query', required: false, description, schema: rest }));
 }
 
+/** RFC 7240 `Prefer: wait=N` on a submit (jobs/wait-for-settle.ts). */
+const preferWaitParam = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description: '`wait=N` (1 to 60): hold the answer until the request finishes (status, output or error included) or N seconds pass; `Preference-Applied: wait=N` says it was honoured. Other values are ignored.',
+  schema: { type: 'string', pattern: '^.*wait=\\d+.*$' },
+};
+
 const requestIdParam = { name: 'request_id', in: 'path', required: true, schema: { type: 'string' } };
 
 export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string, unknown> {
@@ -57,6 +66,22 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
       operationId: 'streamRequest',
       parameters: [requestIdParam],
       responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors([401, 404, 429]) },
+    },
+  };
+  paths['/v1/requests'] = {
+    get: {
+      summary: "The calling key's requests, newest first, a page at a time (keyset cursor)",
+      operationId: 'listRequests',
+      parameters: queryParameters(s.historyQuerySchema),
+      responses: { 200: { description: 'One page; pass next_cursor as cursor for the next (older) one', ...json(s.historyResponseSchema) }, ...errors([401, 422, 429]) },
+    },
+  };
+  paths['/v1/requests/{request_id}'] = {
+    delete: {
+      summary: 'Delete a request: its outputs and stored inputs, then the request (a queued one is cancelled first)',
+      operationId: 'deleteRequest',
+      parameters: [requestIdParam],
+      responses: { 200: { description: 'Deleted; the id answers 404001 from now on', ...json(s.deleteResponseSchema) }, ...errors([401, 404, 422, 429]) },
     },
   };
   paths['/v1/usage'] = {
@@ -94,7 +119,7 @@ export function buildOpenApi(catalog: Catalog, publicUrl: string): Record<string
         summary: `Submit a ${model.displayName} request`,
         description: model.description,
         tags: [model.id],
-        parameters: queryParameters(s.submitQuerySchema),
+        parameters: [...queryParameters(s.submitQuerySchema), preferWaitParam],
         requestBody: { required: true, ...json(model.inputSchema) },
         responses: { 200: { description: 'Accepted; poll status_url', ...json(s.submitResponseSchema) }, ...errors([400, 401, 413, 422, 429]) },
       },
