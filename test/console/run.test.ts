@@ -232,6 +232,10 @@ describe('the web console in a browser', () => {
       await page.goto(rig.server.url + '/' + modelHref(id));
       await page.getByRole('button', { name: 'Run' }).waitFor();
       await fits(id);
+      // The curl command is one long line: it scrolls in its own box, not the page.
+      await page.getByRole('button', { name: 'Copy as curl' }).click();
+      await page.getByLabel('curl command').waitFor();
+      await fits(`${id} with its curl command`);
     }
     await page.goto(`${rig.server.url}/#/requests/${runs[0]}`);
     await finishedRun(page);
