@@ -31,7 +31,7 @@ const preferWaitParam = {
   in: 'header',
   required: false,
   description: '`wait=N` (1 to 60): hold the answer until the request finishes (status, output or error included) or N seconds pass; `Preference-Applied: wait=N` says it was honoured. Other values are ignored.',
-  schema: { type: 'string', pattern: '^.*wait=\\d+.*$' },
+  schema: { type: 'string' },
 };
 
 const requestIdParam = { name: 'request_id', in: 'path', required: true, schema: { type: 'string' } };
