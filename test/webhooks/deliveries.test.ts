@@ -90,6 +90,10 @@ for (const backend of backends) {
       assert.equal(second.headers['webhook-id'], first.headers['webhook-id']);
       assert.ok(verifiedIndependently(SECRET, first) && verifiedIndependently(SECRET, second));
       assert.deepEqual(JSON.parse(second.body).webhook, { state: 'delivering', attempts: 2 });
+      const metrics = await h.ctx.metrics.registry.metrics();
+      assert.match(metrics, /modelgate_webhook_deliveries_total\{event="completed",outcome="retrying"\} 1/);
+      assert.match(metrics, /modelgate_webhook_deliveries_total\{event="completed",outcome="delivered"\} 1/);
+      assert.match(metrics, /modelgate_webhook_delivery_seconds_count\{event="completed"\} 1/);
     });
 
     test('a 4xx is not retried, and a redirect is not followed (both fail at once)', async () => {

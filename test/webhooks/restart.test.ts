@@ -77,6 +77,9 @@ for (const backend of backends) {
         assert.equal(JSON.parse(last.body).request_id, id);
         assert.ok(result.webhook.attempts >= 2 && result.webhook.attempts === receiver.received.length, `attempts ${result.webhook.attempts}, received ${receiver.received.length}`);
         await second.kill('SIGTERM');
+        const printed = await procs.run(install, ['webhooks', 'secret']);
+        assert.equal(printed.code, 0, printed.stderr);
+        assert.equal(printed.stdout, `${SECRET}\n`, 'modelgate webhooks secret prints the secret in use, alone on stdout');
       } finally {
         await receiver.close();
       }

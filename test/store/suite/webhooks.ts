@@ -100,6 +100,26 @@ export function webhookTests(ctx: SuiteContext): void {
     assert.deepEqual(ids.sort(), jobs.map((j) => j.id).sort());
   });
 
+  test('webhooks: where the store wakes across processes, a delivery made by another instance wakes onWebhookDue', async (t) => {
+    const { store, another } = await ctx.fresh();
+    if (!store.capabilities.crossProcessWakeups) return t.skip('this backend does not wake other processes; its loops poll');
+    const loop = await another();
+    const job = newJob({ webhook: HOOK });
+    await store.insertJob(job);
+    await store.claimNext('w', 1000, T0);
+    const woken = new Promise<void>((resolve) => {
+      const off = loop.onWebhookDue(() => {
+        off();
+        resolve();
+      });
+    });
+    // The LISTEN connection opens with the first subscription; give it a moment to listen.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await store.complete(job.id, 1, [], T0 + 1);
+    await Promise.race([woken, new Promise((_, reject) => setTimeout(() => reject(new Error('no wake-up within 3 s')), 3_000))]);
+    assert.equal((await loop.claimWebhookDelivery(LEASE, T0 + 2))?.jobId, job.id, 'and the woken instance can claim it');
+  });
+
   test('webhooks: settings are insert-if-absent, so two processes starting at once agree', async () => {
     const { store, another } = await ctx.fresh();
     const second = await another();
