@@ -60,7 +60,9 @@ describe('outputs and uploads in an S3 bucket', () => {
     assert.deepEqual((await h.app.inject({ method: 'GET', url: dataOutput.pathname })).rawPayload, inlined);
 
     const keys = bucket.keys();
-    assert.equal(keys.filter((key) => /^mg\/uploads\/file_[0-9a-f]{24}\/[0-9a-f]{32}\/file\.png$/.test(key)).length, 2, keys.join('\n'));
+    // The upload is file.png; the data: URI stored for its job is data.png (jobs/deletion.ts deletes it with the job).
+    assert.equal(keys.filter((key) => /^mg\/uploads\/file_[0-9a-f]{24}\/[0-9a-f]{32}\/file\.png$/.test(key)).length, 1, keys.join('\n'));
+    assert.equal(keys.filter((key) => /^mg\/uploads\/file_[0-9a-f]{24}\/[0-9a-f]{32}\/data\.png$/.test(key)).length, 1, keys.join('\n'));
     assert.equal(keys.filter((key) => /^mg\/outputs\//.test(key)).length, 2, keys.join('\n'));
     assert.equal(existsSync(join(h.ctx.config.dataDir, 'blobs')), false, 'nothing was written to the local blob folder');
   });
