@@ -79,7 +79,7 @@ async function tile(image: Rgb, width: number): Promise<Buffer> {
 }
 
 async function picture(rows: Array<{ label: string; images: Partial<Record<Method | 'truth', Rgb>> }>): Promise<void> {
-  const columns: Array<Method | 'truth'> = ['truth', 'reframe', 'telea', 'mirror', 'blur', 'stretch'];
+  const columns: Array<Method | 'truth'> = ['truth', ...METHODS];
   const tileW = 320;
   const gap = 6;
   const labelH = 22;
