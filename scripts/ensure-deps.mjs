@@ -33,6 +33,11 @@ if (needsInstall()) {
     process.stderr.write(`modelgate: npm ${command} failed (exit ${result.status ?? result.signal})\n`);
     process.exit(result.status ?? 1);
   }
+  // Two runtime dependencies of fastify's packages declare node >= 22 but run on 20 (README.md
+  // explains); say so once, so a first run's only npm warnings are not taken for a failure.
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    process.stderr.write('modelgate: dependencies installed. The "EBADENGINE" warnings above are expected on Node 20 (cookie@2 and content-disposition@3 declare node >= 22 and run on 20; see README.md)\n');
+  }
 }
 
 // The web console (web/ → web/dist), built when missing or older than its sources.

@@ -4,7 +4,9 @@
  * size from models/tiny-shapes/, through the real onnx engine; a prompt of the model's domain comes
  * back showing what it asked for (the issue's "a red circle above a blue square on a yellow background"
  * among them), judged by the benchmark's pixel analyser; the same request
- * (whose seed is derived from it: these models take no seed) gives the same bytes.
+ * (whose seed is derived from it: these models take no seed) gives the same bytes. A prompt outside
+ * the model's domain (the seed pages' own) still runs, and its result says what the model draws and
+ * how to configure a real one (issue 16), through the job row to the result route and /openapi.json.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +18,8 @@ import { createTestEngine } from '../support/test-engine.ts';
 
 const SEEDREAM_PROMPT =
   'A vibrant close-up editorial portrait featuring a model with a sharp, piercing gaze, wearing a sculptural hat. Rich color blocking, crisp focus on the eyes, and a shallow depth of field create a striking visual impact. Styled with a Vogue cover aesthetic, captured in medium format, with bold and dramatic studio lighting.';
+
+const NOTICE = /^The bundled text-to-image model \(models\/tiny-shapes\) draws only circles, squares and triangles in red, green, blue, yellow, orange, purple, white and black; this prompt names none of those shapes, so the image does not show what it describes \(words it does not know: (.*)\)\. For real pictures, point the onnx engine at an exported SD-Turbo or SD 1\.5 \(docs\/engines\.md, "onnx"\)\.$/;
 
 async function run(h: Harness, model: string, body: unknown): Promise<Buffer[]> {
   const result = await submitAndWait(h, model, body, { timeoutMs: 60_000 });
@@ -59,6 +63,25 @@ describe('the bundled text-to-image model, with no configuration', () => {
       }
     });
   }
+
+  test('a prompt outside the domain still runs, and its result (and only such a result) carries the notice', async () => {
+    const girl = await submitAndWait(h, MODELS.dreamina, { prompt: 'A beautiful girl is walking on the street', 'width×height': '1024x1024(1:1)' }, { timeoutMs: 60_000 });
+    assert.equal(girl.status, 'succeeded', JSON.stringify(girl));
+    assert.ok(girl.output.image);
+    assert.equal(girl.notices.length, 1, JSON.stringify(girl));
+    assert.equal(NOTICE.exec(girl.notices[0])?.[1], 'beautiful, girl, is, walking, street');
+    // A long prompt names its first unknown words, then stops listing.
+    const portrait = await submitAndWait(h, MODELS.seedream, { prompt: SEEDREAM_PROMPT, resolution: '2K' }, { timeoutMs: 60_000 });
+    assert.equal(NOTICE.exec(portrait.notices?.[0])?.[1], 'vibrant, close, up, editorial, portrait, featuring, model, with, …');
+    // Inside the domain, or with a shape but an unknown colour: no notice, and the answer is RunComfy's shape.
+    for (const prompt of ['a red circle above a blue square on a yellow background', 'a pink triangle']) {
+      const result = await submitAndWait(h, MODELS.dreamina, { prompt, 'width×height': '1024x1024(1:1)' }, { timeoutMs: 60_000 });
+      assert.equal(result.status, 'succeeded');
+      assert.equal('notices' in result, false, JSON.stringify(result));
+    }
+    const openapi = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.match(JSON.stringify(openapi), /"notices":\{"type":"array","items":\{"type":"string"\}/);
+  });
 
   test('the same request gives the same bytes (its seed comes from the input); another prompt does not', async () => {
     const body = { prompt: 'a small green triangle at the left on a striped purple background', 'width×height': '1024x1024(1:1)' };
