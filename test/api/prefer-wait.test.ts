@@ -67,6 +67,18 @@ describe('Prefer: wait', () => {
     assert.ok(ms >= 950 && ms < 5_000, `${ms} ms`);
   });
 
+  test('a request deleted while its submit waits: the submit still answers 200, at once', async () => {
+    const answering = submit(h, 'wait=20', 'deleted while held');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [job] = await h.ctx.store.listJobs({ ownerKeyId: h.keyId, limit: 1 });
+    const deleted = await h.app.inject({ method: 'DELETE', url: `/v1/requests/${job!.id}`, headers: h.auth });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    const { body, ms } = await answering;
+    assert.equal(body.request_id, job!.id);
+    assert.ok(body.status === undefined || body.status === 'cancelled', JSON.stringify(body));
+    assert.ok(ms < 5_000, `${ms} ms`);
+  });
+
   test('a value outside 1..60 is ignored, as RFC 7240 lets a server ignore a preference', async () => {
     for (const prefer of ['wait=0', 'wait=61', 'wait=abc', 'wait=', 'return=minimal']) {
       const { body, applied, ms } = await submit(h, prefer, 'x');

@@ -89,6 +89,10 @@ export function modelRoutes(ctx: Context, jobs: JobService, draining?: AbortSign
           const job = await waits.hold(answer.request_id, seconds * 1000, () => jobs.get(owner, answer.request_id), { signal: hold.signal });
           void reply.header('preference-applied', `wait=${seconds}`);
           return { ...answer, ...settledFields(job, ctx.blobs) };
+        } catch (error) {
+          // Deleted (DELETE /v1/requests/{id}) while held: the submit itself was accepted.
+          if (error instanceof ApiError && error.kind === 'not_found') return answer;
+          throw error;
         } finally {
           hold.release();
         }
