@@ -1,6 +1,6 @@
 /**
- * `modelgate run`'s file values: which input values are local files to upload first, and the
- * upload itself (POST /v1/files, multipart, one `file` part; its answer's `url` replaces the value).
+ * `modelgate run`'s file values: which input values are local files to upload first (through the
+ * client's upload(): POST /v1/files, one `file` part; its answer's `url` replaces the value).
  *
  * In a file field (the model's `file_inputs`, or a field with file rules):
  *   http://…, https://…, data:…   sent as given (the server fetches or decodes it)
@@ -9,10 +9,7 @@
  * In any other field only `@path` naming an existing file is uploaded (for servers that do not say
  * which fields take files); everything else is text, so a prompt is never mistaken for a path.
  */
-import { openAsBlob, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { ModelGateApiError, ModelGateConnectionError } from '../client/index.ts';
-import type { ErrorEnvelope } from '../errors.ts';
+import { statSync } from 'node:fs';
 import type { Connection } from './connect.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -36,22 +33,6 @@ export function localFileOf(field: string, value: string, isFileField: boolean):
   return undefined;
 }
 
-/** Uploads one file and resolves with the URL to send as the input value. */
-export async function uploadFile(connection: Connection, path: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', await openAsBlob(path), basename(path));
-  let response: Response;
-  try {
-    response = await fetch(`${connection.baseUrl}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${connection.apiKey}` }, body: form });
-  } catch (error) {
-    throw new ModelGateConnectionError(connection.baseUrl, error);
-  }
-  const text = await response.text();
-  const body = text ? (JSON.parse(text) as { url?: string } & Partial<ErrorEnvelope>) : {};
-  if (!response.ok || typeof body.url !== 'string') throw new ModelGateApiError(response.status, body as ErrorEnvelope);
-  return body.url;
-}
-
 /**
  * Replaces every local-file value of `input` with its upload's URL, in place, telling the user on
  * stderr (one line per file). Resolves with how many files were uploaded.
@@ -63,7 +44,7 @@ export async function uploadLocalFiles(connection: Connection, input: Record<str
     const path = localFileOf(field, value, fileFields.has(field));
     if (path === undefined) continue;
     process.stderr.write(`uploading ${path} for ${field}\n`);
-    input[field] = await uploadFile(connection, path);
+    input[field] = (await connection.client.upload(path)).url;
     uploaded++;
   }
   return uploaded;

@@ -67,7 +67,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Errors the user can act on are shown as their message; anything else with its stack.
-    const expected = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError || (error instanceof Error && (error.name === 'ModelGateConnectionError' || error.name === 'ModelGateApiError'));
+    const expected = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError || (error instanceof Error && ['ModelGateConnectionError', 'ApiError', 'ModelGateApiError'].includes(error.name));
     if (expected) process.stderr.write(`modelgate: ${(error as Error).message}\n`);
     else process.stderr.write(`modelgate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = error instanceof UsageError ? 2 : 1;

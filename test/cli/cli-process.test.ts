@@ -123,6 +123,14 @@ describe('models and run against a running server', () => {
     const unknown = await procs.run(install, ['models', 'no/such-model'], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Unknown model id "no\/such-model".*400001/);
+
+    // A wrong key is a one-line message with the API's code, never a stack.
+    for (const args of [['models'], ['run', MODEL_IDS.dreamina, '--prompt', 'x']]) {
+      const denied = await procs.run(install, args, { ...env, MODELGATE_API_KEY: 'mg_wrong' });
+      assert.equal(denied.code, 1, denied.stderr);
+      assert.match(denied.stderr, /^modelgate: .*(401001)?/m);
+      assert.doesNotMatch(denied.stderr, /\n\s+at /, 'no stack trace');
+    }
   });
 
   test('run uploads a local path given for a file field, saves the output, and prints only its path on stdout', async () => {
