@@ -5,8 +5,10 @@
  * runs out, and another claims it again) and counts an attempt, which fences the outcome.
  *
  * Idle slots sleep until the store says a delivery may be due (PostgreSQL's NOTIFY from the
- * trigger that made it, where capabilities.crossProcessWakeups says the store can), until a
- * retry this process scheduled falls due, or until the poll interval passes.
+ * trigger that made it, where capabilities.crossProcessWakeups says the store can) or a retry
+ * this process scheduled falls due; one of them, the poller, also looks every poll interval. A
+ * slot whose claim found a delivery wakes the next sleeper, since more may be due, so a burst
+ * fans out to every slot while an idle process makes one claim per interval, not one per slot.
  */
 import type { Context } from '../context.ts';
 import { TERMINAL_STATES, type WebhookDelivery, type WebhookOutcome } from '../store/store.ts';
@@ -43,7 +45,7 @@ export class WebhookDispatcher {
 
   start(): void {
     this.unsubscribe = this.ctx.store.onWebhookDue(() => this.wakeOne());
-    for (let slot = 0; slot < this.ctx.config.webhooks.concurrency; slot++) this.slots.push(this.runSlot());
+    for (let slot = 0; slot < this.ctx.config.webhooks.concurrency; slot++) this.slots.push(this.runSlot(slot === 0));
   }
 
   /** Stops claiming, aborts attempts in flight (they are recorded as due again at once) and waits for the slots. */
@@ -60,14 +62,15 @@ export class WebhookDispatcher {
     first?.();
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Until woken, or `ms` passes when given. */
+  private sleep(ms: number | undefined): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
       this.sleepers.add(done);
     });
   }
@@ -93,7 +96,8 @@ export class WebhookDispatcher {
     return this.key;
   }
 
-  private async runSlot(): Promise<void> {
+  private async runSlot(poller: boolean): Promise<void> {
+    const idle = poller ? this.idlePollMs : undefined;
     while (!this.shutdown.signal.aborted) {
       let delivery: WebhookDelivery | undefined;
       try {
@@ -104,7 +108,7 @@ export class WebhookDispatcher {
         continue;
       }
       if (!delivery) {
-        await this.sleep(this.idlePollMs);
+        await this.sleep(idle);
         continue;
       }
       // More may be due: the next sleeper looks too.
