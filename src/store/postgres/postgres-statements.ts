@@ -111,6 +111,13 @@ export const SQL = {
   getJobStatus: statement('get_job_status', `SELECT j.id, j.state, j.progress, j.ignored_fields,
       CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
     FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2 AND j.deleted_at IS NULL`),
+  // getJobStatus for the polls of one event-loop turn (PostgresStore groups them): parallel
+  // arrays $1 ids, $2 owners; each row comes back with its item's 1-based place `n`, and an
+  // item whose job is absent (unknown, another owner's, deleted) has no row.
+  getJobStatuses: statement('get_job_statuses', `SELECT b.n, j.id, j.state, j.progress, j.ignored_fields,
+      CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(id, owner_key_id, n)
+    JOIN jobs j ON j.id = b.id AND j.owner_key_id = b.owner_key_id AND j.deleted_at IS NULL`),
   // The whole cancel decision is this one conditional UPDATE. A claim holds the row lock from
   // its SKIP LOCKED pick to its commit; this UPDATE waits for it and re-checks state='queued'
   // on the committed row, so exactly one of the two changes the job.

@@ -30,6 +30,24 @@ export function statusReadTests(ctx: SuiteContext): void {
     assert.equal((await store.getJobStatus(jobs[2]!.id, OWNER))?.queuePosition, 0, 'the head of what is left');
   });
 
+  test('getJobStatus: polls of one turn (read together where the backend groups them) each get their own answer', async () => {
+    const { store } = await ctx.fresh();
+    const mine = await insertInOrder(store, 5);
+    const theirs = newJob({ ownerKeyId: OTHER_OWNER });
+    await store.insertJob(theirs);
+    const asks: Array<[string, string]> = [
+      ...mine.map((job): [string, string] => [job.id, OWNER]),
+      [theirs.id, OWNER], // another owner's: absent
+      [theirs.id, OTHER_OWNER],
+      ['00000000-0000-4000-8000-000000000000', OWNER],
+      [mine[2]!.id, OWNER], // the same job twice in one turn
+      [mine[4]!.id, OTHER_OWNER],
+    ];
+    const answers = await Promise.all(asks.map(([id, owner]) => store.getJobStatus(id, owner)));
+    assert.deepEqual(answers.map((a) => a?.queuePosition), [0, 1, 2, 3, 4, undefined, 5, undefined, 2, undefined]);
+    for (const [i, [id]] of asks.entries()) if (answers[i]) assert.equal(answers[i]!.id, id);
+  });
+
   test("getJobStatus: another owner's job and an unknown id are both simply absent", async () => {
     const { store } = await ctx.fresh();
     const job = newJob();
