@@ -71,12 +71,29 @@ export async function openPostgresPool(options: PostgresOptions): Promise<Pool> 
     await ensureSchema(pool, schema);
     const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     // kysely.destroy() would end the shared pool, so the migrator's instance is just dropped.
-    await migrateToLatest(kysely, 'postgres', schema);
+    await migrateWithRetry(() => migrateToLatest(kysely, 'postgres', schema));
   } catch (error) {
     await pool.end();
     throw error;
   }
   return pool;
+}
+
+/**
+ * The migrator looks for its table by listing the tables of every schema in the database, and
+ * that listing fails with 3F000 "schema … does not exist" when another client creates or drops
+ * a schema meanwhile (test runs sharing one database do, many times a second). Nothing was
+ * migrated then (a migration runs in a transaction): try again after a moment.
+ */
+async function migrateWithRetry(migrate: () => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await migrate();
+    } catch (error) {
+      if (tries >= 10 || !/schema "[^"]+" does not exist/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * tries));
+    }
+  }
 }
 
 async function ensureSchema(pool: Pool, schema: string): Promise<void> {
