@@ -9,7 +9,7 @@ const BAR_WIDTH = 24;
 
 export function describeStatus(status: StatusView): string {
   if (status.status === 'in_queue') return `in queue, position ${status.queue_position ?? 0}${status.queue_position === 0 ? ' (next)' : ''}`;
-  if (status.status === 'in_progress') return status.progress === undefined ? 'running' : `running ${Math.round(status.progress * 100)}%`;
+  if (status.status === 'in_progress') return status.progress === undefined ? 'in progress' : `in progress ${Math.round(status.progress * 100)}%`;
   return status.status;
 }
 

@@ -144,7 +144,7 @@ describe('models and run against a running server', () => {
     assert.equal(paths.length, 1, run.stdout);
     assert.ok(paths[0]!.startsWith(out) && existsSync(paths[0]!), run.stdout);
     // Not a TTY here: plain progress lines with the elapsed time, no cursor codes.
-    assert.match(run.stderr, /^\d+\.\ds (in queue, position \d+|running|completed)/m);
+    assert.match(run.stderr, /^\d+\.\ds (in queue, position \d+|in progress|completed)/m);
     assert.doesNotMatch(run.stderr, /\x1b\[/);
 
     const atPath = await procs.run(install, ['run', MODEL_IDS.reframe, '--image', `@${photo}`, '--resolution', '1024:1024 (1:1)', '--out', join(install.dir, 'out-at'), '--interval', '100'], env);

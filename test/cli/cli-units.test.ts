@@ -97,7 +97,7 @@ describe('progress', () => {
     const urls = { request_id: 'r', status_url: 's', result_url: 'u' };
     assert.equal(describeStatus({ ...urls, status: 'in_queue', queue_position: 0 }), 'in queue, position 0 (next)');
     assert.equal(describeStatus({ ...urls, status: 'in_queue', queue_position: 4 }), 'in queue, position 4');
-    assert.equal(describeStatus({ ...urls, status: 'in_progress', progress: 0.426 }), 'running 43%');
+    assert.equal(describeStatus({ ...urls, status: 'in_progress', progress: 0.426 }), 'in progress 43%');
     assert.equal(bar(0.5), `[${'#'.repeat(12)}${'.'.repeat(12)}]`);
     assert.equal(bar(7), `[${'#'.repeat(24)}]`);
   });
@@ -111,7 +111,7 @@ describe('progress', () => {
     now = 3500;
     tty.update({ ...urls, status: 'in_progress', progress: 0.25 });
     tty.done();
-    assert.deepEqual(written, [`\r\x1b[2K[######..................] running 25%  2.5s`, '\r\x1b[2K']);
+    assert.deepEqual(written, [`\r\x1b[2K[######..................] in progress 25%  2.5s`, '\r\x1b[2K']);
     written.length = 0;
     const pipe = statusPrinter(stream(false), () => now);
     pipe.update({ ...urls, status: 'in_queue', queue_position: 2 });
