@@ -72,8 +72,9 @@ ${CLIENT_OPTIONS}
 File fields (e.g. --image, --promptImage) take:
   a local path (photo.jpg, ./in/photo.png) or @path   uploaded first (POST /v1/files); its URL is sent
   https://..., http://... or data:...                sent as given; the server fetches or decodes it
-A value starting with @ is always a local file (an error if it does not exist); in any other field
-a path is plain text.
+A path that does not exist is an error before anything is sent. In other fields only @path naming
+an existing file is uploaded (for servers that do not say which fields take files); any other value,
+a path included, is text.
 
 Ctrl-C cancels the job while it is still queued. Exit status: 0 succeeded, 1 failed or cancelled,
 2 rejected (the reason and each bad field on stderr), 130 interrupted.
