@@ -140,4 +140,25 @@ export function historyTests(ctx: SuiteContext): void {
     offStray();
     assert.equal(strayCalls, 0, 'a settle wakes only its own job’s listeners');
   });
+
+  test('onJobSettled: a job failed by the sweeper or by a retry past its budget wakes its listeners; a requeue does not', async () => {
+    const { store } = await ctx.fresh();
+    const swept = newJob({ maxAttempts: 1 });
+    const retried = newJob({ maxAttempts: 2 });
+    await store.insertJob(swept);
+    await store.insertJob(retried);
+    const calls = new Map<string, number>();
+    for (const job of [swept, retried]) store.onJobSettled(job.id, () => calls.set(job.id, (calls.get(job.id) ?? 0) + 1));
+    await store.claimNext('w', LEASE, T0);
+    assert.deepEqual((await store.sweepExpiredLeases(T0 + LEASE + 1)).failed, [swept.id]);
+    const first = await store.claimNext('w', LEASE, T0 + 2 * LEASE);
+    assert.equal(first?.id, retried.id);
+    assert.equal(await store.retry(retried.id, first.attempt, { type: 'gpu_lost', message: 'x' }, T0 + 2 * LEASE + 1), 'requeued');
+    assert.equal(calls.get(retried.id), undefined, 'requeued: not settled');
+    const second = await store.claimNext('w', LEASE, T0 + 3 * LEASE);
+    assert.equal(await store.retry(retried.id, second!.attempt, { type: 'gpu_lost', message: 'x' }, T0 + 3 * LEASE + 1), 'failed');
+    await withTimeout((async () => {
+      while ((calls.get(swept.id) ?? 0) < 1 || (calls.get(retried.id) ?? 0) < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    })(), 2_000, 'settle wake-ups of the sweep and the retry');
+  });
 }
