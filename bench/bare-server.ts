@@ -1,18 +1,3 @@
-/**
- * The baseline every benchmark is set beside: a bare Fastify server (no logger, no hooks, no
- * auth, no database) with GET /bare → {"ok":true} and POST /echo → the JSON body it was sent.
- * Run as its own process, like the real server, so client and server CPU are separate.
- *   PORT=9000 node --import tsx bench/bare-server.ts
- */
-import Fastify from 'fastify';
-
-const app = Fastify();
-app.get('/bare', async () => ({ ok: true }));
-app.post('/echo', async (request) => request.body);
-
-const port = Number(process.env.PORT ?? 9000);
-await app.listen({ host: '127.0.0.1', port });
-process.stdout.write(`bare fastify listening on 127.0.0.1:${port}\n`);
-const stop = () => void app.close().then(() => process.exit(0));
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+// The bare baseline lives in bare-server.mjs (plain JavaScript, so it runs without a loader like
+// ModelGate from dist/); this name stays for scripts that start it through tsx.
+import './bare-server.mjs';

@@ -6,7 +6,7 @@
  *   startModelGate(): the real CLI (`node bin/modelgate.mjs serve`) on a fresh temp data folder,
  *     with an API key made beforehand through the library on the same SQLite file, and every
  *     model routed to the test engine double (through a MODELGATE_CONFIG `module` engine).
- *   startBare(): bench/bare-server.ts, the bare Fastify baseline.
+ *   startBare(): bench/bare-server.mjs on plain Node, the bare Fastify baseline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
@@ -119,6 +119,8 @@ export interface ModelGateOptions {
   nodeArgs?: string[];
   /** Another checkout to run the server from (A/B comparisons of a change); default this one. */
   root?: string;
+  /** The `module` engine file every model runs on; default the timing engine (TypeScript: needs tsx in the server). */
+  engineModule?: string;
 }
 
 export async function startModelGate(options: ModelGateOptions = {}): Promise<ModelGateProcess> {
@@ -128,7 +130,7 @@ export async function startModelGate(options: ModelGateOptions = {}): Promise<Mo
   const recordFile = join(dir, 'run-entered.txt');
   writeFileSync(recordFile, '');
   const configFile = join(dir, 'modelgate.json');
-  const engine = { type: 'module', module: join(ROOT, 'bench/lib/timing-engine.ts'), record_file: recordFile };
+  const engine = { type: 'module', module: options.engineModule ?? join(ROOT, 'bench/lib/timing-engine.ts'), record_file: recordFile };
   writeFileSync(configFile, JSON.stringify({ engines: { bench: engine }, models: Object.fromEntries(Object.values(MODELS).map((id) => [id, { engine: 'bench' }])) }, null, 2));
 
   const port = await freePort();
@@ -158,11 +160,11 @@ export async function startModelGate(options: ModelGateOptions = {}): Promise<Mo
   return { url, pid: child.pid!, dir, logFile, key, auth: { authorization: `Bearer ${key}` }, dbPath: join(dataDir, 'modelgate.db'), recordFile, stop };
 }
 
-export async function startBare(): Promise<ServerProcess> {
+export async function startBare(options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'modelgate-bench-bare-'));
   const logFile = join(dir, 'server.log');
   const port = await freePort();
-  const child = spawnLogged(['--import', 'tsx', 'bench/bare-server.ts'], { ...process.env, PORT: String(port) }, logFile);
+  const child = spawnLogged([...(options.nodeArgs ?? []), 'bench/bare-server.mjs'], { ...process.env, PORT: String(port), ...options.env }, logFile);
   const url = `http://127.0.0.1:${port}`;
   const stop = stopper(child, dir);
   try {
