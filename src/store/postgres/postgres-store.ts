@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
 import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobStatus, type JobStatusRow, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type UsageColumns, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type Completion, type CompletedAndClaimed, type NextClaim, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { TurnBatcher } from '../turn-batcher.ts';
 import { SettleWakeups, Wakeups } from '../wakeups.ts';
@@ -31,8 +31,20 @@ type QuotaJobRow = JobRow & { quota: number | string };
 /** One idle slot's claim, as claimBatch takes it. */
 interface ClaimSlot { workerId: string; leaseUntil: number; now: number }
 
-/** One complete() call, as completeBatch takes it: complete's columns. */
-interface CompleteRow extends UsageColumns { id: string; attempt: number; outputs: string; finishedAt: number; notices: string | null }
+/** One complete() call, as completeBatch takes it: complete's columns, and the slot's next claim if it asked. */
+interface CompleteRow extends UsageColumns { id: string; attempt: number; outputs: string; finishedAt: number; notices: string | null; claim?: ClaimSlot }
+
+interface CompleteAnswer { completed: boolean; claimed: QuotaJobRow | undefined }
+
+function completeRow({ id, attempt, outputs, now, usage = NO_USAGE, notices }: Completion): CompleteRow {
+  return { id, attempt, outputs: JSON.stringify(outputs), finishedAt: now, ...usageToColumns(usage), notices: noticesColumn(notices) };
+}
+
+/** One status poll: which job, and whose (another owner's job reads as absent). */
+interface StatusKey {
+  id: string;
+  ownerKeyId: string;
+}
 
 /**
  * The server rejected the statement with an ERROR (its transaction rolled back, the session
@@ -49,11 +61,13 @@ export class PostgresStore implements Store {
   private readonly settles = new SettleWakeups();
   /** Active keys looked up in the last second (key-cache.ts): most requests need no key read. */
   private readonly keyCache = new KeyCache();
+  /** Status polls of one event-loop turn share one statement (readStatuses). */
+  private readonly statusReads = new TurnBatcher<StatusKey, JobStatusRecord | undefined>((keys) => this.readStatuses(keys), { nothingWritten: statementRejected, maxBatch: 256 });
   /** Settled job ids not yet announced to other processes: one NOTIFY statement per event-loop turn. */
   private unannounced: string[] = [];
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly claims: TurnBatcher<ClaimSlot, QuotaJobRow | undefined>;
-  private readonly completions: TurnBatcher<CompleteRow, boolean>;
+  private readonly completions: TurnBatcher<CompleteRow, CompleteAnswer>;
   /** Sent as every NOTIFY payload, so this store can tell its own wake-ups from other processes'. */
   private readonly instanceId = randomUUID();
   private closed = false;
@@ -196,9 +210,24 @@ export class PostgresStore implements Store {
     return rows[0] && rowToJob(rows[0]);
   }
 
-  async getJobStatus(id: string, ownerKeyId: string): Promise<JobStatusRecord | undefined> {
-    const { rows } = await this.run<JobStatusRow>(SQL.getJobStatus, [id, ownerKeyId]);
-    return rows[0] && rowToJobStatus(rows[0]);
+  getJobStatus(id: string, ownerKeyId: string): Promise<JobStatusRecord | undefined> {
+    return this.statusReads.add({ id, ownerKeyId });
+  }
+
+  /**
+   * The status polls of one turn in one statement. The pg client costs 25-45 µs of CPU per query
+   * whatever the query (docs/benchmarks.md, "Queue depth"), which was most of a poll's cost; one
+   * query for the turn's polls shares it. Each statement reads one snapshot, as each poll did.
+   */
+  private async readStatuses(keys: StatusKey[]): Promise<Array<JobStatusRecord | undefined>> {
+    if (keys.length === 1) {
+      const { rows } = await this.run<JobStatusRow>(SQL.getJobStatus, [keys[0]!.id, keys[0]!.ownerKeyId]);
+      return [rows[0] && rowToJobStatus(rows[0])];
+    }
+    const { rows } = await this.run<JobStatusRow & { n: string }>(SQL.getJobStatuses, [keys.map((k) => k.id), keys.map((k) => k.ownerKeyId)]);
+    const found = new Array<JobStatusRecord | undefined>(keys.length);
+    for (const row of rows) found[Number(row.n) - 1] = rowToJobStatus(row);
+    return found;
   }
 
   async getJobAttemptState(id: string): Promise<JobAttemptState | undefined> {
@@ -221,7 +250,10 @@ export class PostgresStore implements Store {
     const quota = limits?.maxRunningPerKey ?? 0;
     if (quota > 0) return this.claimWithinQuota([workerId, now + leaseMs, now, quota]);
     // Claims of one event-loop turn (the process's idle slots) share one statement.
-    const row = await this.claims.add({ workerId, leaseUntil: now + leaseMs, now });
+    return this.withinKeyQuota(await this.claims.add({ workerId, leaseUntil: now + leaseMs, now }));
+  }
+
+  private async withinKeyQuota(row: QuotaJobRow | undefined): Promise<ClaimedJob | undefined> {
     if (!row) return undefined;
     // The owner's key has a quota of its own: two claims may both have passed the statement's
     // snapshot check, and this one has committed. Count again under the owner's lock and give
@@ -302,14 +334,26 @@ export class PostgresStore implements Store {
     return slots.map((_, index) => bySlot.get(index + 1));
   }
 
-  private async completeBatch(settles: CompleteRow[]): Promise<boolean[]> {
+  /** The completes of one turn, with the next claims their slots asked for, in one statement. */
+  private async completeBatch(settles: CompleteRow[]): Promise<CompleteAnswer[]> {
     const column = <K extends keyof CompleteRow>(key: K) => settles.map((settle) => settle[key]);
-    const { rows } = await this.pool.query<{ id: string }>({ name: SQL.completeBatch.name, text: SQL.completeBatch.text, values: [
-      column('id'), column('attempt'), column('outputs'), column('finishedAt'),
-      column('output_count'), column('output_ms'), column('cost_microusd'), column('notices'),
-    ] });
-    const settled = new Set(rows.map((row) => row.id));
-    return settles.map((settle) => settled.has(settle.id));
+    const completes = [column('id'), column('attempt'), column('outputs'), column('finishedAt'),
+      column('output_count'), column('output_ms'), column('cost_microusd'), column('notices')];
+    // The n-th claim slot is the n-th settle that asked for one.
+    const claimants = settles.flatMap((settle, index) => (settle.claim ? [{ index, claim: settle.claim }] : []));
+    const statement = claimants.length > 0 ? SQL.completeAndClaimBatch : SQL.completeBatch;
+    const claims = claimants.length > 0
+      ? [claimants.map((c) => c.claim.workerId), claimants.map((c) => c.claim.leaseUntil), Math.max(...claimants.map((c) => c.claim.now)), 0]
+      : [];
+    const { rows } = await this.pool.query<QuotaJobRow & { slot?: number | string | null }>({ name: statement.name, text: statement.text, values: [...completes, ...claims] });
+    const answers = settles.map((): CompleteAnswer => ({ completed: false, claimed: undefined }));
+    // By (id, attempt): a stale attempt and the current one of a job may settle in one turn.
+    const bySettle = new Map(settles.map((settle, index) => [`${settle.attempt}:${settle.id}`, index]));
+    for (const row of rows) {
+      if (row.slot === null || row.slot === undefined) answers[bySettle.get(`${row.attempt}:${row.id}`)!]!.completed = true;
+      else answers[claimants[Number(row.slot) - 1]!.index]!.claimed = row;
+    }
+    return answers;
   }
 
   async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
@@ -322,9 +366,23 @@ export class PostgresStore implements Store {
 
   async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE, notices?: readonly string[]): Promise<boolean> {
     // Group-committed with this process's other settles of the turn (durable: the main pool).
-    const took = await this.completions.add({ id, attempt, outputs: JSON.stringify(outputs), finishedAt: now, ...usageToColumns(usage), notices: noticesColumn(notices) });
-    if (took) this.settled(id);
-    return took;
+    const { completed } = await this.completions.add(completeRow({ id, attempt, outputs, now, usage, notices }));
+    if (completed) this.settled(id);
+    return completed;
+  }
+
+  async completeAndClaimNext(completion: Completion, next: NextClaim): Promise<CompletedAndClaimed> {
+    const quota = next.limits?.maxRunningPerKey ?? 0;
+    // An install-wide quota claims in a transaction of its own (claimWithinQuota).
+    if (quota > 0) {
+      const { id, attempt, outputs, now, usage, notices } = completion;
+      const completed = await this.complete(id, attempt, outputs, now, usage, notices);
+      return { completed, next: await this.claimNext(next.workerId, next.leaseMs, now, next.limits) };
+    }
+    const claim = { workerId: next.workerId, leaseUntil: completion.now + next.leaseMs, now: completion.now };
+    const { completed, claimed } = await this.completions.add({ ...completeRow(completion), claim });
+    if (completed) this.settled(completion.id);
+    return { completed, next: await this.withinKeyQuota(claimed) };
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {
@@ -445,6 +503,7 @@ export class PostgresStore implements Store {
     await this.batcher.flush();
     await this.claims.flush();
     await this.completions.flush();
+    await this.statusReads.flush();
     this.wakeups.clear();
     this.settles.clear();
     await this.listener.close();
