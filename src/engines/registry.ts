@@ -10,23 +10,28 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { ConfigError, type Config, type EngineConfig } from '../config.ts';
 import type { Engine } from './engine.ts';
 import { createBuiltinEngine } from './builtin/builtin-engine.ts';
-import { createComfyuiEngine } from './comfyui/comfyui-engine.ts';
-import { comfyuiOptions } from './comfyui/options.ts';
 import { BUILTIN_TASKS } from './builtin/tasks.ts';
 import { createModuleEngine } from './module/module-engine.ts';
 import { createOnnxEngine, onnxEngineOptions } from './onnx/onnx-engine.ts';
-import { upstreamOptions } from './upstream/options.ts';
-import { createUpstreamEngine } from './upstream/upstream-engine.ts';
 
 type EngineFactory = (name: string, options: EngineConfig, context: { baseDir: string; log: Logger }) => Promise<Engine>;
 
-/** Engine types this build can construct. */
+/**
+ * Engine types this build can construct. The remote ones (comfyui, upstream) are imported only
+ * when configured: with their HTTP client they would add several MB to every process's idle RSS.
+ */
 const FACTORIES: Record<string, EngineFactory> = {
   builtin: async (name, options, { log }) => createBuiltinEngine(name, options, log, BUILTIN_TASKS),
-  comfyui: async (name, options, { baseDir, log }) => createComfyuiEngine(name, comfyuiOptions(options, baseDir), log),
+  comfyui: async (name, options, { baseDir, log }) => {
+    const [{ createComfyuiEngine }, { comfyuiOptions }] = await Promise.all([import('./comfyui/comfyui-engine.ts'), import('./comfyui/options.ts')]);
+    return createComfyuiEngine(name, comfyuiOptions(options, baseDir), log);
+  },
   module: (name, options, { baseDir, log }) => createModuleEngine(name, options, baseDir, log),
   onnx: async (name, options, { baseDir, log }) => createOnnxEngine(name, onnxEngineOptions(options, baseDir), log),
-  upstream: async (name, options, { log }) => createUpstreamEngine(name, upstreamOptions(options), log),
+  upstream: async (name, options, { log }) => {
+    const [{ createUpstreamEngine }, { upstreamOptions }] = await Promise.all([import('./upstream/upstream-engine.ts'), import('./upstream/options.ts')]);
+    return createUpstreamEngine(name, upstreamOptions(options), log);
+  },
 };
 
 /** Engine types that are part of the design but not yet in this build; named so the error can say so. */

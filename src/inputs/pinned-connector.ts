@@ -7,7 +7,7 @@
  * never passes through a lookup hook, so this is where a missed check would otherwise slip by.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { classifyAddress, describeVerdict } from './address-policy.ts';
 import { InputError } from './errors.ts';
 import type { PinnedAddress } from './resolve-host.ts';
@@ -23,7 +23,9 @@ export interface PinnedConnectorOptions {
   ca?: ConnectionOptions['ca'];
 }
 
-export function pinnedConnector(options: PinnedConnectorOptions): buildConnector.connector {
+export async function pinnedConnector(options: PinnedConnectorOptions): Promise<buildConnector.connector> {
+  // undici is loaded on the first fetch, not at start: it is several MB of every process's idle RSS.
+  const { buildConnector } = await import('undici');
   const base = buildConnector({
     timeout: options.connectTimeoutMs,
     // One request per connector: a session cache would only keep state we never reuse.

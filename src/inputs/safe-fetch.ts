@@ -10,7 +10,6 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'undici';
 import type { HostAllowList } from './address-policy.ts';
 import { ByteLimit, decoderFor, formatBytes } from './body-limits.ts';
 import { InputError } from './errors.ts';
@@ -86,13 +85,14 @@ export async function fetchToFile(rawUrl: string, destPath: string, options: Fet
 }
 
 async function fetchHop(checked: CheckedUrl, pinned: PinnedAddress, destPath: string, options: FetchOptions, signal: AbortSignal): Promise<HopOutcome> {
-  const connect = pinnedConnector({
+  const connect = await pinnedConnector({
     pinned,
     servername: isIP(checked.host) === 0 ? checked.host : undefined,
     allowListed: checked.allowListed,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     ca: options.ca,
   });
+  const { Client } = await import('undici'); // loaded on first use (pinned-connector.ts says why)
   // A client per hop: its connector is bound to this hop's pinned address, and nothing
   // (no pooled socket, no cached TLS session) carries over to the next hop.
   const client = new Client(checked.url.origin, {

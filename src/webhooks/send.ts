@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Client } from 'undici';
+import type { Client } from 'undici';
 import { InputError } from '../inputs/errors.ts';
 import { pinnedConnector } from '../inputs/pinned-connector.ts';
 import { resolvePinned, systemResolver, type Resolver } from '../inputs/resolve-host.ts';
@@ -43,8 +43,11 @@ export async function sendWebhook(request: DeliveryRequest): Promise<AttemptResu
   try {
     const checked = checkUrl(request.url, request.policy);
     const pinned = await resolvePinned(checked, request.resolver ?? systemResolver, signal);
-    client = new Client(checked.url.origin, {
-      connect: pinnedConnector({ pinned, servername: isIP(checked.host) === 0 ? checked.host : undefined, allowListed: checked.allowListed, connectTimeoutMs: 5_000 }),
+    // undici is loaded on the first delivery, not at start (inputs/pinned-connector.ts says why).
+    const { Client: UndiciClient } = await import('undici');
+    const connect = await pinnedConnector({ pinned, servername: isIP(checked.host) === 0 ? checked.host : undefined, allowListed: checked.allowListed, connectTimeoutMs: 5_000 });
+    client = new UndiciClient(checked.url.origin, {
+      connect,
       headersTimeout: request.timeoutMs ?? DELIVERY_TIMEOUT_MS,
       bodyTimeout: request.timeoutMs ?? DELIVERY_TIMEOUT_MS,
       pipelining: 1,

@@ -33,7 +33,7 @@ after(async () => {
 describe('pinnedConnector', () => {
   it('refuses a non-public pinned address without opening a socket', async () => {
     for (const address of ['127.0.0.1', '169.254.169.254', '::1', '10.0.0.1']) {
-      const connector = pinnedConnector({ pinned: { address, family: address.includes(':') ? 6 : 4 }, servername: undefined, allowListed: false, connectTimeoutMs: 1000 });
+      const connector = await pinnedConnector({ pinned: { address, family: address.includes(':') ? 6 : 4 }, servername: undefined, allowListed: false, connectTimeoutMs: 1000 });
       await assert.rejects(dial(connector, { hostname: 'public.example', protocol: 'http:', port: String(canary.port) }), (e: unknown) => e instanceof InputError && e.reason === 'blocked_address');
     }
     assert.equal(guard.attempts.length, 0);
@@ -41,7 +41,7 @@ describe('pinnedConnector', () => {
   });
 
   it('dials the pinned address, not the hostname it is given', async () => {
-    const connector = pinnedConnector({ pinned: { address: '127.0.0.1', family: 4 }, servername: undefined, allowListed: true, connectTimeoutMs: 1000 });
+    const connector = await pinnedConnector({ pinned: { address: '127.0.0.1', family: 4 }, servername: undefined, allowListed: true, connectTimeoutMs: 1000 });
     const socket = await dial(connector, { hostname: 'rebound.example', protocol: 'http:', port: String(canary.port) });
     assert.equal(socket.remoteAddress, '127.0.0.1');
     socket.destroy();
