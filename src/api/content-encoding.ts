@@ -7,7 +7,7 @@
  */
 import { PassThrough, pipeline, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preParsingHookHandler } from 'fastify';
 import { ApiError } from '../errors.ts';
 
 // A Map, not an object: a coding named `constructor` must not find Object's.
@@ -62,13 +62,27 @@ function decode(source: NodeJS.ReadableStream, inflater: Transform, limit: numbe
   return output;
 }
 
+/** Methods whose requests Fastify reads a body for; GET and HEAD answers never decode one. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+const decodeBody: preParsingHookHandler = (request, _reply, payload, done) => {
+  const header = request.headers['content-encoding'];
+  const coding = header?.trim().toLowerCase();
+  if (coding === undefined || coding === '' || coding === 'identity' || !hasBody(request)) return done(null, payload);
+  const decoder = DECODERS.get(coding);
+  if (!decoder || /^multipart\//i.test(request.headers['content-type'] ?? '')) return done(refuse(header!), undefined);
+  done(null, decode(payload, decoder(), request.routeOptions.bodyLimit));
+};
+
+/**
+ * Added to each route that can take a body as it is registered (call before any route), not as
+ * an app-wide hook: a preParsing hook at the root runs for every request, the status polls
+ * included, which have no body to decode.
+ */
 export function installContentDecoding(app: FastifyInstance): void {
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    const header = request.headers['content-encoding'];
-    const coding = header?.trim().toLowerCase();
-    if (coding === undefined || coding === '' || coding === 'identity' || !hasBody(request)) return done(null, payload);
-    const decoder = DECODERS.get(coding);
-    if (!decoder || /^multipart\//i.test(request.headers['content-type'] ?? '')) return done(refuse(header!), undefined);
-    done(null, decode(payload, decoder(), request.routeOptions.bodyLimit));
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (!methods.some((method) => BODY_METHODS.has(method))) return;
+    route.preParsing = [...[route.preParsing ?? []].flat(), decodeBody];
   });
 }
