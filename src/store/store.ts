@@ -170,28 +170,6 @@ export interface JobAttemptState {
   outputs: JobOutputFile[] | null;
 }
 
-/** complete()'s arguments, for completeAndClaimNext. */
-export interface Completion {
-  id: string;
-  attempt: number;
-  outputs: JobOutputFile[];
-  now: number;
-  usage?: JobUsage;
-  notices?: readonly string[];
-}
-
-/** The claim a slot asks for with its settle: claimNext()'s arguments but `now`. */
-export interface NextClaim {
-  workerId: string;
-  leaseMs: number;
-  limits?: ClaimLimits;
-}
-
-export interface CompletedAndClaimed {
-  completed: boolean;
-  next: ClaimedJob | undefined;
-}
-
 /** What a claim must respect besides the queue order. */
 export interface ClaimLimits {
   /**
@@ -290,13 +268,6 @@ export interface Store {
   reportProgress(id: string, attempt: number, progress: number): Promise<boolean>;
   /** Settles the job as succeeded with its outputs, `usage` (default NO_USAGE) and the engine's `notices` (default none) in one statement. */
   complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage?: JobUsage, notices?: readonly string[]): Promise<boolean>;
-  /**
-   * complete(), then claimNext() for the slot that ran the attempt, as one write where the
-   * backend can (PostgreSQL: one statement and one durable transaction for every such call of an
-   * event-loop turn), so a busy worker settles and claims with one round trip. `completed` is
-   * complete's answer, `next` claimNext's, claimed as of the completion's `now`.
-   */
-  completeAndClaimNext(completion: Completion, next: NextClaim): Promise<CompletedAndClaimed>;
   fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean>;
   /** Gives a claimed job back to the queue without spending its retry budget (graceful stop). */
   release(id: string, attempt: number): Promise<boolean>;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { EngineError, RetryableEngineError, toEngineResult, type EngineOutput } from '../engines/engine.ts';
 import { isStorageFault, StorageFaultError } from '../store/storage-fault.ts';
-import type { ClaimedJob, CompletedAndClaimed, Completion, JobOutputFile, NextClaim, Store } from '../store/store.ts';
+import type { ClaimedJob, JobOutputFile } from '../store/store.ts';
 import type { ThrottledLog } from '../throttled-log.ts';
 import { backoffDelay } from './backoff.ts';
 import { resolveJobFiles } from './resolve-inputs.ts';
@@ -32,8 +32,6 @@ export interface AttemptOutcome {
   storageFault?: boolean;
   /** The error type when the engine failed the attempt (retryable or not), for the metrics. */
   engineError?: string;
-  /** The slot's next job, claimed by the settle when the caller asked for one (`nextClaim`). */
-  next?: ClaimedJob;
 }
 
 /** A Store write whose failure is the storage's, never the job's: see StorageFaultError. */
@@ -48,7 +46,7 @@ function storeWrite<T>(write: Promise<T>): Promise<T> {
  * written at all (a StorageFaultError): the job then stays claimed until its lease runs out and
  * the sweeper requeues it.
  */
-export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortSignal, faults?: ThrottledLog, nextClaim?: () => NextClaim | undefined): Promise<AttemptOutcome> {
+export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortSignal, faults?: ThrottledLog): Promise<AttemptOutcome> {
   const { store, config } = ctx;
   const route = ctx.engines.route(job.modelId);
   const log = ctx.log.child({ request_id: job.id, attempt: job.attempt, model: job.modelId, engine: route.engineName });
@@ -107,13 +105,11 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     const usage = await measureUsage(outputs, ctx.pricing.priceOf(job.modelId), () => workDir.ensure(), log);
     const stored = await storeOutputs(ctx, job, outputs, written);
     settling = true;
-    // The settle can claim the slot's next job in the same write (the pool asks, unless stopping).
-    const settled = await storeWrite(completeAndClaim(store, { id: job.id, attempt: job.attempt, outputs: stored, now: Date.now(), usage, notices }, nextClaim?.()));
-    succeeded = settled.completed;
+    succeeded = await storeWrite(store.complete(job.id, job.attempt, stored, Date.now(), usage, notices));
     settling = false;
     if (!succeeded) log.warn('attempt finished after losing its lease; its outputs were discarded');
     else log.info({ outputs: stored.length, seconds: usage.seconds, cost_usd: usage.costUsd }, 'attempt succeeded');
-    return { state: succeeded ? 'succeeded' : 'abandoned', next: settled.next };
+    return { state: succeeded ? 'succeeded' : 'abandoned' };
   } catch (thrown) {
     const reason = controller.signal.aborted ? (controller.signal.reason as AttemptAborted).reason : undefined;
     if (reason === 'shutdown') {
@@ -158,12 +154,6 @@ export async function runAttempt(ctx: Context, job: ClaimedJob, shutdown: AbortS
     if (!succeeded && !settling) await Promise.all(written.map((key) => ctx.blobs.delete(key).catch(() => {})));
     await workDir.remove();
   }
-}
-
-function completeAndClaim(store: Store, completion: Completion, next: NextClaim | undefined): Promise<CompletedAndClaimed> {
-  if (next) return store.completeAndClaimNext(completion, next);
-  const { id, attempt, outputs, now, usage, notices } = completion;
-  return store.complete(id, attempt, outputs, now, usage, notices).then((completed) => ({ completed, next: undefined }));
 }
 
 /**

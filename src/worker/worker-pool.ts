@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../context.ts';
 import { ThrottledLog } from '../throttled-log.ts';
-import type { ClaimedJob, ClaimLimits, NextClaim } from '../store/store.ts';
+import type { ClaimLimits } from '../store/store.ts';
 import { AttemptMetrics } from './attempt-metrics.ts';
 import { runAttempt } from './run-attempt.ts';
 import { StoragePause } from './storage-pause.ts';
@@ -100,48 +100,35 @@ export class WorkerPool {
 
   private async runSlot(workerId: string): Promise<void> {
     const { store, config } = this.ctx;
-    // The job the last attempt's settle claimed for this slot (completeAndClaimNext), if any.
-    let handedOver: ClaimedJob | undefined;
     while (!this.stopping) {
-      let job = handedOver;
-      handedOver = undefined;
+      if (this.storage.failing) {
+        const wait = this.storage.remaining(Date.now());
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
+        }
+        if (!(await this.storageTakesWrites())) continue;
+      }
+      const generation = this.wakeGeneration;
+      let job;
+      try {
+        job = await store.claimNext(workerId, config.leaseMs, Date.now(), this.limits);
+      } catch (error) {
+        this.storage.fault('claim', { err: error }, 'claim failed; claims pause while the store fails');
+        continue;
+      }
       if (!job) {
-        if (this.storage.failing) {
-          const wait = this.storage.remaining(Date.now());
-          if (wait > 0) {
-            await this.sleep(wait);
-            continue;
-          }
-          if (!(await this.storageTakesWrites())) continue;
-        }
-        const generation = this.wakeGeneration;
-        try {
-          job = await store.claimNext(workerId, config.leaseMs, Date.now(), this.limits);
-        } catch (error) {
-          this.storage.fault('claim', { err: error }, 'claim failed; claims pause while the store fails');
-          continue;
-        }
-        if (!job) {
-          this.storage.recovered({ worker: this.id });
-          // A wake-up that came while this claim was in flight may be for a job its snapshot
-          // could not see yet, and it may have found no sleeper to wake: look once more.
-          if (this.wakeGeneration === generation) await this.sleep(this.idlePollMs);
-          continue;
-        }
+        this.storage.recovered({ worker: this.id });
+        // A wake-up that came while this claim was in flight may be for a job its snapshot
+        // could not see yet, and it may have found no sleeper to wake: look once more.
+        if (this.wakeGeneration === generation) await this.sleep(this.idlePollMs);
+        continue;
       }
       // The relay: more jobs may be queued behind this one, so the next sleeper looks too.
       this.wakeOne();
       const attemptMetrics = new AttemptMetrics(this.ctx, job);
-      // The wake-up count when the settle claimed for this slot, if it did.
-      let settleClaimedAt: number | undefined;
-      const nextClaim = () => {
-        const next = this.nextClaim(workerId);
-        if (next) settleClaimedAt = this.wakeGeneration;
-        return next;
-      };
       try {
-        const outcome = await runAttempt(this.ctx, job, this.shutdown.signal, this.faults, nextClaim);
-        handedOver = outcome.next;
+        const outcome = await runAttempt(this.ctx, job, this.shutdown.signal, this.faults);
         attemptMetrics.settled(outcome);
         // runAttempt has logged the fault itself.
         if (outcome.storageFault) this.storage.extend();
@@ -151,21 +138,7 @@ export class WorkerPool {
         // written. The lease will run out and the sweeper will give the job to another attempt.
         this.storage.fault('settle', { err: error, request_id: job.id }, 'attempt could not be settled; claims pause while the store fails');
       }
-      // The settle's claim found the queue empty: sleep as after an empty claim, unless a wake-up
-      // came meanwhile (its job may be newer than the settle's snapshot).
-      if (!handedOver && settleClaimedAt !== undefined && settleClaimedAt === this.wakeGeneration && !this.stopping) await this.sleep(this.idlePollMs);
     }
-    // Stopping began while a settle claimed this slot's next job: it goes back, its budget unspent.
-    if (handedOver) {
-      const { id, attempt } = handedOver;
-      await store.release(id, attempt).catch((error: unknown) =>
-        this.storage.fault('settle', { err: error, request_id: id }, 'a claimed job could not be released at shutdown; its lease will run out'));
-    }
-  }
-
-  /** What a successful attempt's settle may claim for its slot: nothing once stopping or while storage fails. */
-  private nextClaim(workerId: string): NextClaim | undefined {
-    return this.stopping || this.storage.failing ? undefined : { workerId, leaseMs: this.ctx.config.leaseMs, limits: this.limits };
   }
 
   /** Writes and removes a probe file in the work folder; a fault extends the back-off. */

@@ -86,23 +86,6 @@ test('a batch the server rejects is written item by item: the bad settle fails a
   });
 });
 
-test('settles that ask for their slot\'s next job are one statement with their claims: each caller gets its own settle and its own job', { skip }, async () => {
-  await withStore('complete_and_claim', async (store, db) => {
-    const ids = await queue(store, 5);
-    const running = await Promise.all([0, 1, 2].map((slot) => store.claimNext(`worker/${slot}`, 60_000, 10)));
-    const answers = await Promise.all(running.map((job, slot) => store.completeAndClaimNext(
-      // The second settle is a stale attempt: it settles nothing, and its slot is served all the same.
-      { id: job!.id, attempt: job!.attempt + (slot === 1 ? 1 : 0), outputs: [], now: 20 },
-      { workerId: `worker/${slot}`, leaseMs: 60_000 })));
-    assert.deepEqual(answers.map((answer) => answer.completed), [true, false, true]);
-    assert.deepEqual(answers.map((answer) => answer.next?.id), [ids[3], ids[4], undefined]);
-    assert.equal((await xminsOf(db, [ids[0]!, ids[2]!, ids[3]!, ids[4]!])).size, 1, 'one transaction settled two and claimed two');
-    const { rows } = await db.query<{ state: string; worker_id: string | null }>('SELECT state, worker_id FROM jobs ORDER BY seq');
-    assert.deepEqual(rows.map((row) => [row.state, row.worker_id]),
-      [['succeeded', null], ['running', 'worker/1'], ['succeeded', null], ['running', 'worker/0'], ['running', 'worker/1']]);
-  });
-});
-
 test('a stale attempt and the current one of the same job settling in one turn are each told their own outcome', { skip }, async () => {
   await withStore('same_job_batch', async (store) => {
     const [id] = await queue(store, 1);

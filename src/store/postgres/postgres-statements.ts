@@ -159,15 +159,6 @@ export const SQL = {
   // one transaction, one WAL flush, each row fenced as in complete. Parallel arrays in complete's
   // order ($1 id … $8 notices); the (id, attempt) pairs that settled come back.
   completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE} SELECT id, attempt FROM completed`),
-  // completeBatch and, in the same statement and transaction, claimBatch for the slots that asked
-  // for their next job ($9-$12 as claimBatch's $1-$4): a busy worker writes one statement per turn.
-  // Durable (the main pool), claims included. The two parts touch disjoint rows (running, queued)
-  // and read one snapshot, in which the settling jobs still count against their owners' quotas.
-  // Settled (id, attempt) pairs come back with a NULL slot, claims with their slot.
-  completeAndClaimBatch: statement('complete_and_claim_batch', `WITH ${COMPLETED_CTE}, ${claimSlotsCtes(9, 10, 11, 12)}
-    SELECT NULL::bigint AS slot, id, NULL::text AS owner_key_id, NULL::text AS model_id, NULL::text AS input,
-      attempt, NULL::bigint AS created_at, NULL::integer AS quota FROM completed
-    UNION ALL SELECT slot, id, owner_key_id, model_id, input, attempt, created_at, quota FROM claimed`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
       worker_id = NULL, lease_until = NULL
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),

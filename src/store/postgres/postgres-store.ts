@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
 import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobStatus, type JobStatusRow, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type UsageColumns, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type Completion, type CompletedAndClaimed, type NextClaim, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { TurnBatcher } from '../turn-batcher.ts';
 import { SettleWakeups, Wakeups } from '../wakeups.ts';
@@ -31,14 +31,8 @@ type QuotaJobRow = JobRow & { quota: number | string };
 /** One idle slot's claim, as claimBatch takes it. */
 interface ClaimSlot { workerId: string; leaseUntil: number; now: number }
 
-/** One complete() call, as completeBatch takes it: complete's columns, and the slot's next claim if it asked. */
-interface CompleteRow extends UsageColumns { id: string; attempt: number; outputs: string; finishedAt: number; notices: string | null; claim?: ClaimSlot }
-
-interface CompleteAnswer { completed: boolean; claimed: QuotaJobRow | undefined }
-
-function completeRow({ id, attempt, outputs, now, usage = NO_USAGE, notices }: Completion): CompleteRow {
-  return { id, attempt, outputs: JSON.stringify(outputs), finishedAt: now, ...usageToColumns(usage), notices: noticesColumn(notices) };
-}
+/** One complete() call, as completeBatch takes it: complete's columns. */
+interface CompleteRow extends UsageColumns { id: string; attempt: number; outputs: string; finishedAt: number; notices: string | null }
 
 /** One status poll: which job, and whose (another owner's job reads as absent). */
 interface StatusKey {
@@ -67,7 +61,7 @@ export class PostgresStore implements Store {
   private unannounced: string[] = [];
   private readonly batcher: SubmitBatcher<NewJob>;
   private readonly claims: TurnBatcher<ClaimSlot, QuotaJobRow | undefined>;
-  private readonly completions: TurnBatcher<CompleteRow, CompleteAnswer>;
+  private readonly completions: TurnBatcher<CompleteRow, boolean>;
   /** Sent as every NOTIFY payload, so this store can tell its own wake-ups from other processes'. */
   private readonly instanceId = randomUUID();
   private closed = false;
@@ -334,26 +328,15 @@ export class PostgresStore implements Store {
     return slots.map((_, index) => bySlot.get(index + 1));
   }
 
-  /** The completes of one turn, with the next claims their slots asked for, in one statement. */
-  private async completeBatch(settles: CompleteRow[]): Promise<CompleteAnswer[]> {
+  private async completeBatch(settles: CompleteRow[]): Promise<boolean[]> {
     const column = <K extends keyof CompleteRow>(key: K) => settles.map((settle) => settle[key]);
-    const completes = [column('id'), column('attempt'), column('outputs'), column('finishedAt'),
-      column('output_count'), column('output_ms'), column('cost_microusd'), column('notices')];
-    // The n-th claim slot is the n-th settle that asked for one.
-    const claimants = settles.flatMap((settle, index) => (settle.claim ? [{ index, claim: settle.claim }] : []));
-    const statement = claimants.length > 0 ? SQL.completeAndClaimBatch : SQL.completeBatch;
-    const claims = claimants.length > 0
-      ? [claimants.map((c) => c.claim.workerId), claimants.map((c) => c.claim.leaseUntil), Math.max(...claimants.map((c) => c.claim.now)), 0]
-      : [];
-    const { rows } = await this.pool.query<QuotaJobRow & { slot?: number | string | null }>({ name: statement.name, text: statement.text, values: [...completes, ...claims] });
-    const answers = settles.map((): CompleteAnswer => ({ completed: false, claimed: undefined }));
+    const { rows } = await this.pool.query<{ id: string; attempt: number }>({ name: SQL.completeBatch.name, text: SQL.completeBatch.text, values: [
+      column('id'), column('attempt'), column('outputs'), column('finishedAt'),
+      column('output_count'), column('output_ms'), column('cost_microusd'), column('notices'),
+    ] });
     // By (id, attempt): a stale attempt and the current one of a job may settle in one turn.
-    const bySettle = new Map(settles.map((settle, index) => [`${settle.attempt}:${settle.id}`, index]));
-    for (const row of rows) {
-      if (row.slot === null || row.slot === undefined) answers[bySettle.get(`${row.attempt}:${row.id}`)!]!.completed = true;
-      else answers[claimants[Number(row.slot) - 1]!.index]!.claimed = row;
-    }
-    return answers;
+    const settled = new Set(rows.map((row) => `${row.attempt}:${row.id}`));
+    return settles.map((settle) => settled.has(`${settle.attempt}:${settle.id}`));
   }
 
   async heartbeat(id: string, attempt: number, leaseMs: number, now: number): Promise<boolean> {
@@ -366,23 +349,9 @@ export class PostgresStore implements Store {
 
   async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE, notices?: readonly string[]): Promise<boolean> {
     // Group-committed with this process's other settles of the turn (durable: the main pool).
-    const { completed } = await this.completions.add(completeRow({ id, attempt, outputs, now, usage, notices }));
+    const completed = await this.completions.add({ id, attempt, outputs: JSON.stringify(outputs), finishedAt: now, ...usageToColumns(usage), notices: noticesColumn(notices) });
     if (completed) this.settled(id);
     return completed;
-  }
-
-  async completeAndClaimNext(completion: Completion, next: NextClaim): Promise<CompletedAndClaimed> {
-    const quota = next.limits?.maxRunningPerKey ?? 0;
-    // An install-wide quota claims in a transaction of its own (claimWithinQuota).
-    if (quota > 0) {
-      const { id, attempt, outputs, now, usage, notices } = completion;
-      const completed = await this.complete(id, attempt, outputs, now, usage, notices);
-      return { completed, next: await this.claimNext(next.workerId, next.leaseMs, now, next.limits) };
-    }
-    const claim = { workerId: next.workerId, leaseUntil: completion.now + next.leaseMs, now: completion.now };
-    const { completed, claimed } = await this.completions.add({ ...completeRow(completion), claim });
-    if (completed) this.settled(completion.id);
-    return { completed, next: await this.withinKeyQuota(claimed) };
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {

@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobStatus, type JobStatusRow, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type Completion, type CompletedAndClaimed, type NextClaim, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { SettleWakeups, Wakeups } from '../wakeups.ts';
 import { KeyCache } from '../key-cache.ts';
@@ -156,13 +156,6 @@ export class SqliteStore implements Store {
 
   async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE, notices?: readonly string[]): Promise<boolean> {
     return this.settled(id, this.sql.complete.run({ id, attempt, outputs: JSON.stringify(outputs), now, ...usageToColumns(usage), notices: noticesColumn(notices) }).changes === 1);
-  }
-
-  async completeAndClaimNext(completion: Completion, next: NextClaim): Promise<CompletedAndClaimed> {
-    // One local writer: two statements cost no round trip, so they need not be one.
-    const { id, attempt, outputs, now, usage, notices } = completion;
-    const completed = await this.complete(id, attempt, outputs, now, usage, notices);
-    return { completed, next: await this.claimNext(next.workerId, next.leaseMs, now, next.limits) };
   }
 
   async fail(id: string, attempt: number, error: JobError, now: number): Promise<boolean> {

@@ -73,28 +73,4 @@ export function queueTests(ctx: SuiteContext): void {
     assert.equal(await store.cancelJob(running!.id, OWNER, T0 + 12), 'not_cancellable');
     assert.equal(await store.claimNext('w', 60_000, T0 + 13), undefined);
   });
-
-  test('completeAndClaimNext settles as complete does and claims as claimNext does, also after a fenced-out settle, with limits', async () => {
-    const { store } = await ctx.fresh();
-    const [a, b, c] = await insertInOrder(store, 3);
-    const first = await store.claimNext('w1', 60_000, T0);
-    const usage = { outputs: 0, seconds: 2, costUsd: 0.5 };
-    const done = await store.completeAndClaimNext({ id: a!.id, attempt: first!.attempt, outputs: [], now: T0 + 10, usage, notices: ['drawn small'] }, { workerId: 'w1', leaseMs: 1_000 });
-    assert.equal(done.completed, true);
-    assert.deepEqual(done.next, { id: b!.id, ownerKeyId: OWNER, modelId: b!.modelId, input: b!.input, attempt: 1, createdAt: b!.createdAt });
-    const settled = await store.getJob(a!.id, OWNER);
-    assert.deepEqual([settled?.state, settled?.finishedAt, settled?.usage], ['succeeded', T0 + 10, usage]);
-    const next = await store.getJob(b!.id, OWNER);
-    assert.deepEqual([next?.state, next?.workerId, next?.leaseUntil, next?.startedAt], ['running', 'w1', T0 + 1_010, T0 + 10]);
-
-    // A stale attempt settles nothing, and its slot still gets the next job.
-    const stale = await store.completeAndClaimNext({ id: b!.id, attempt: 2, outputs: [], now: T0 + 20 }, { workerId: 'w1', leaseMs: 1_000, limits: { maxRunningPerKey: 5 } });
-    assert.equal(stale.completed, false);
-    assert.equal(stale.next?.id, c!.id);
-    assert.equal((await store.getJob(b!.id, OWNER))?.state, 'running');
-
-    // Nothing left: the settle still stands.
-    const last = await store.completeAndClaimNext({ id: c!.id, attempt: 1, outputs: [], now: T0 + 30 }, { workerId: 'w1', leaseMs: 1_000 });
-    assert.deepEqual(last, { completed: true, next: undefined });
-  });
 }
