@@ -25,6 +25,7 @@ export async function ensureFirstKey(ctx: Context): Promise<void> {
     `\nCreated the first API key. It is shown only this once; keep it somewhere safe. In another terminal, paste:\n\n` +
       `  export MODELGATE_API_KEY=${key}\n` +
       `  ${firstCurl(ctx, ctx.config.publicUrl)}\n\n` +
+      `Or open ${ctx.config.publicUrl}/ in a browser and sign in with the key (the web console).\n` +
       `More: modelgate models | run MODEL_ID --help | keys create --name NAME | keys list | keys revoke ID\n` +
       `(in a clone, modelgate is node bin/modelgate.mjs).\n\n`,
   );

@@ -90,6 +90,7 @@ describe('models and run against a running server', () => {
 
   test('the first start prints the key as an export line and a curl that works, and the bundled model\'s note once', async () => {
     assert.match(server.stderr, /^ {2}export MODELGATE_API_KEY=mg_[0-9A-Za-z]+$/m);
+    assert.ok(server.stderr.includes(`Or open ${server.url}/ in a browser`), 'the banner names the console');
     const curl = /^ {2}(curl .*)$/m.exec(server.stderr)?.[1];
     assert.ok(curl, server.stderr);
     // The curl line, run as the user would paste it: the single-quoted body and the model URL.
