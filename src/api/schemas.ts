@@ -161,9 +161,15 @@ export const modelListQuerySchema = {
   },
 } as const;
 
+/** What the detail route and the list's include_schema entries add to a summary. */
 const modelSchemas = {
   input_schema: { type: 'object', additionalProperties: true },
   output_schema: { type: 'object', additionalProperties: true },
+  file_inputs: {
+    type: 'object',
+    additionalProperties: { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: ['image', 'video'] } } },
+    description: 'Extension: the input fields that take a file (an https URL, an upload\'s URL from POST /v1/files, or a data: URI), by name, with the kind of file each must be. Their rules are the `validations` of the field in input_schema.',
+  },
 } as const;
 
 export const modelListSchema = {
@@ -191,15 +197,7 @@ export const categoryListSchema = {
 export const modelDetailSchema = {
   type: 'object',
   required: ['model_id', 'display_name', 'categories', 'input_schema', 'output_schema'],
-  properties: {
-    ...modelSummarySchema.properties,
-    ...modelSchemas,
-    file_inputs: {
-      type: 'object',
-      additionalProperties: { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: ['image', 'video'] } } },
-      description: 'Extension: the input fields that take a file (an https URL, an upload\'s URL from POST /v1/files, or a data: URI), by name, with the kind of file each must be. Their rules are the `validations` of the field in input_schema.',
-    },
-  },
+  properties: { ...modelSummarySchema.properties, ...modelSchemas },
 } as const;
 
 const errorResponse = { $ref: 'ErrorEnvelope#' } as const;

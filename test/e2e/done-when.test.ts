@@ -147,7 +147,7 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
     assert.equal((await client.submit(MODELS.reframe, { image: SMALL_PNG_DATA_URI, resolution: '1152:864 (4:3)', seed: 2147483647 })).status, 200);
   });
 
-  test('keys create prints only the key; list shows it; revoke makes its next request 401001', async () => {
+  test('keys create prints only the key; list shows it; revoke makes its requests 401001 within the key cache bound', async () => {
     const created = await procs.run(install, ['keys', 'create', '--name', 'x']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^mg_[0-9A-Za-z]{43}\n$/);
@@ -168,7 +168,11 @@ describe('e2e: the real CLI over a socket (issue 2, "Done when")', () => {
 
     const revoked = await procs.run(install, ['keys', 'revoke', id]);
     assert.equal(revoked.code, 0, revoked.stderr);
-    const afterRevoke = await api(server.url, newKey).get(probe);
+    // Another process revoked it: the server's key cache keeps an active key for at most 1 s
+    // (docs/operations.md, "Keys"); the slack is for a loaded machine, not for the cache.
+    const revokedAt = Date.now();
+    const afterRevoke = await poll(() => api(server.url, newKey).get(probe), (res) => res.status !== 200 && res.json.error_code !== 404001, 5_000, 50);
+    assert.ok(Date.now() - revokedAt <= 2_000, `revocation took ${Date.now() - revokedAt} ms to reach the server`);
     assert.equal(afterRevoke.status, 401);
     assert.equal(afterRevoke.json.error_code, 401001);
     assert.equal((await client.get(probe)).json.error_code, 404001, 'other keys are untouched');

@@ -39,9 +39,10 @@ export function modelSummary(ctx: Context, id: string) {
 export function modelRoutes(ctx: Context, jobs: JobService, draining?: AbortSignal) {
   const waits = new SettleWaits(ctx.store, ctx.config.maxWaitingRequests);
   const summary = (id: string) => modelSummary(ctx, id);
-  const detail = (model: CatalogModel) => ({ ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema });
-  // The detail route also names the file fields (an extension), so clients such as `modelgate run` know which values to upload.
+  // With the schemas come the file fields (an extension), so clients such as `modelgate run` know
+  // which values to upload: on the detail route and on the list's include_schema entries alike.
   const fileInputs = (model: CatalogModel) => Object.fromEntries(model.fileInputs.map((input) => [input.field, { kind: input.kind }]));
+  const detail = (model: CatalogModel) => ({ ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema, file_inputs: fileInputs(model) });
 
   return async function register(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: ModelListQuery }>(
@@ -70,7 +71,7 @@ export function modelRoutes(ctx: Context, jobs: JobService, draining?: AbortSign
     app.get<{ Params: { '*': string } }>('/v1/models/*', { schema: { response: { 200: modelDetailSchema, ...errorResponses([400, 401]) } } }, async (request) => {
       const model = ctx.catalog.get(request.params['*']);
       if (!model) throw new ApiError('unknown_model', `Unknown model id "${request.params['*']}". GET /v1/models lists the available models.`);
-      return { ...detail(model), file_inputs: fileInputs(model) };
+      return detail(model);
     });
 
     app.post<{ Params: { '*': string }; Body: unknown }>(
