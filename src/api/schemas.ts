@@ -93,6 +93,7 @@ export const resultQuerySchema = {
   type: 'object',
   properties: {
     include_cost: { type: 'boolean', default: false, description: 'Add `cost` (USD) to a finished request\'s result.' },
+    include_input: { type: 'boolean', default: false, description: 'Add `input`: the input the request runs with, as stored at submit (validated, defaults filled in, data: URIs replaced by the URL of the stored file).' },
   },
 } as const;
 
@@ -107,6 +108,7 @@ export const resultResponseSchema = {
     created_at: { type: 'string', format: 'date-time' },
     finished_at: { type: 'string', format: 'date-time' },
     metrics: { type: 'object', properties: { queue_seconds: { type: 'number' }, run_seconds: { type: 'number' } } },
+    input: { type: 'object', additionalProperties: true, description: 'Extension, only with ?include_input=true: the input the request runs with, as stored at submit (validated, defaults filled in, data: URIs replaced by the URL of the stored file).' },
     cost: { type: 'number', minimum: 0, description: 'Extension, only with ?include_cost=true on a finished request: USD at the price in force when it finished (0 when failed or cancelled).' },
     expires_at: { type: 'string', format: 'date-time', description: 'Extension, with MODELGATE_OUTPUT_RETENTION_HOURS, finished requests only: when the request and its outputs are deleted.' },
     ignored_fields: ignoredFields,

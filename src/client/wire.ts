@@ -59,6 +59,8 @@ export interface ResultView {
   finished_at?: string;
   metrics?: { queue_seconds?: number; run_seconds?: number };
   ignored_fields?: string[];
+  /** `?include_input=true` (ModelGate extension): the input as stored at submit. */
+  input?: Record<string, unknown>;
   cost?: number;
   expires_at?: string;
   notices?: string[];

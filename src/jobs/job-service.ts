@@ -102,7 +102,7 @@ export class JobService {
     return job;
   }
 
-  async result(ownerKeyId: string, id: string, options: { includeCost?: boolean } = {}): Promise<ResultView> {
+  async result(ownerKeyId: string, id: string, options: { includeCost?: boolean; includeInput?: boolean } = {}): Promise<ResultView> {
     const job = await this.get(ownerKeyId, id);
     // `webhook`: the completed event's delivery, for jobs submitted with one.
     return resultView(job, this.ctx.blobs, { ...options, retentionMs: this.ctx.config.outputRetentionMs, webhook: await this.ctx.store.getWebhookState(job.id) });

@@ -84,6 +84,8 @@ export interface ResultView {
   finished_at?: string;
   metrics?: { queue_seconds?: number; run_seconds?: number };
   ignored_fields?: string[];
+  /** `?include_input=true`: the input as stored at submit (what the job runs with). */
+  input?: Record<string, unknown>;
   /** `?include_cost=true`, finished requests only: USD as recorded when the job settled. */
   cost?: number;
   /** MODELGATE_OUTPUT_RETENTION_HOURS, finished requests only: when the janitor deletes it. */
@@ -100,7 +102,7 @@ function expiresAt(job: JobRecord, retentionMs: number | undefined): string | un
   return new Date(job.finishedAt + retentionMs).toISOString();
 }
 
-export function resultView(job: JobRecord, blobs: BlobStore, options: { includeCost?: boolean; retentionMs?: number | undefined; webhook?: WebhookState | undefined } = {}): ResultView {
+export function resultView(job: JobRecord, blobs: BlobStore, options: { includeCost?: boolean; includeInput?: boolean; retentionMs?: number | undefined; webhook?: WebhookState | undefined } = {}): ResultView {
   const view: ResultView = { request_id: job.id, status: RESULT_STATUS_OF[job.state], created_at: new Date(job.createdAt).toISOString() };
   if (job.state === 'succeeded') view.output = outputView(job.outputs ?? [], blobs);
   if (job.state === 'failed' && job.error) view.error = job.error;
@@ -113,6 +115,8 @@ export function resultView(job: JobRecord, blobs: BlobStore, options: { includeC
   }
   if (job.ignoredFields.length > 0) view.ignored_fields = job.ignoredFields;
   if (job.state === 'succeeded' && job.notices && job.notices.length > 0) view.notices = job.notices;
+  // Only the owner gets here (getJob is owner-scoped); data: URIs are already upload URLs.
+  if (options.includeInput) view.input = job.input;
   // Failed and cancelled jobs were settled with no usage: they cost 0, which is what they show.
   if (options.includeCost && TERMINAL_STATES.has(job.state)) view.cost = job.usage.costUsd;
   const expires = expiresAt(job, options.retentionMs);

@@ -37,9 +37,9 @@ describe('OpenAPI: prices, cost and usage', () => {
   const schemaOf = (path: string, status: string): ValidateFunction => ajv.compile(doc.paths[path]!.get!.responses[status]!.content!['application/json']!.schema);
   const get = (url: string) => h.app.inject({ method: 'GET', url, headers: h.auth });
 
-  test('include_cost and the usage window are documented query parameters', () => {
+  test('include_cost, include_input and the usage window are documented query parameters', () => {
     const names = (path: string) => doc.paths[path]!.get!.parameters!.filter((p) => p.in === 'query').map((p) => p.name);
-    assert.deepEqual(names('/v1/requests/{request_id}/result'), ['include_cost']);
+    assert.deepEqual(names('/v1/requests/{request_id}/result'), ['include_cost', 'include_input']);
     assert.deepEqual(names('/v1/usage'), ['from', 'to', 'group_by']);
     assert.ok(doc.paths['/v1/usage']!.get!.responses['422'], 'a bad window is documented');
   });
@@ -51,6 +51,13 @@ describe('OpenAPI: prices, cost and usage', () => {
     const validResult = schemaOf('/v1/requests/{request_id}/result', '200');
     assert.ok(validResult(withCost), JSON.stringify(validResult.errors));
     assert.equal(validResult({ ...withCost, cost: 'free' }), false, 'a wrong shape is caught');
+    // include_input: the input as stored (defaults filled in), only when asked for.
+    assert.equal(withCost.input, undefined);
+    const withInput = (await get(`/v1/requests/${result.request_id}/result?include_input=true`)).json() as Record<string, unknown>;
+    assert.equal((withInput.input as Record<string, unknown>).prompt, 'images=2');
+    assert.ok(Object.keys(withInput.input as object).length > 1, 'the defaults are filled in');
+    assert.ok(validResult(withInput), JSON.stringify(validResult.errors));
+    assert.equal((await get(`/v1/requests/${result.request_id}/result?include_input=maybe`)).statusCode, 422);
 
     const validModels = schemaOf('/v1/models', '200');
     const models = (await get('/v1/models')).json();

@@ -6,7 +6,7 @@ import { booleanQueryWords, queryErrorFormatter } from '../query-params.ts';
 import { cancelResponseSchema, errorResponses, resultQuerySchema, resultResponseSchema, statusResponseSchema } from '../schemas.ts';
 
 type ById = { Params: { request_id: string } };
-type ResultQuery = { Querystring: { include_cost: boolean } };
+type ResultQuery = { Querystring: { include_cost: boolean; include_input: boolean } };
 
 export function requestRoutes(jobs: JobService) {
   return async function register(app: FastifyInstance): Promise<void> {
@@ -18,10 +18,10 @@ export function requestRoutes(jobs: JobService) {
       '/v1/requests/:request_id/result',
       {
         schema: { querystring: resultQuerySchema, response: { 200: resultResponseSchema, ...errors, ...errorResponses([422]) } },
-        preValidation: booleanQueryWords(['include_cost']),
+        preValidation: booleanQueryWords(['include_cost', 'include_input']),
         schemaErrorFormatter: queryErrorFormatter(resultQuerySchema),
       },
-      (request) => jobs.result(ownerOf(request), request.params.request_id, { includeCost: request.query.include_cost }),
+      (request) => jobs.result(ownerOf(request), request.params.request_id, { includeCost: request.query.include_cost, includeInput: request.query.include_input }),
     );
     // Clients send a cancel with all sorts of bodies (aiohttp: an empty octet-stream); none is read.
     app.post<ById>('/v1/requests/:request_id/cancel', { config: { ignoresBody: true }, schema: { response: { 200: cancelResponseSchema, ...errors } } }, (request) =>
