@@ -196,8 +196,10 @@ describe('the web console in a browser', () => {
     await page.getByRole('heading', { name: 'History' }).waitFor();
     for (const id of runs) await page.locator('.history-item').filter({ hasText: id }).waitFor();
     await page.getByLabel('Model filter').selectOption(MODEL_IDS.reframe);
+    // The list empties while the filtered page loads: wait for it, not for the other item to go.
     await page.locator('.history-item').filter({ hasText: runs[0]! }).waitFor({ state: 'detached' });
-    assert.equal(await page.locator('.history-item').filter({ hasText: runs[1]! }).count(), 1);
+    await page.locator('.history-item').filter({ hasText: runs[1]! }).waitFor();
+    assert.equal(await page.locator('.history-item').filter({ hasText: runs[0]! }).count(), 0);
     // The filters are in the URL: a reload keeps them.
     await page.reload();
     await page.locator('.history-item').filter({ hasText: runs[1]! }).waitFor();
@@ -209,6 +211,10 @@ describe('the web console in a browser', () => {
     assert.equal(await finishedRun(page), runs[1]);
     await page.locator('.output img').waitFor();
     await page.getByText('In queue').waitFor();
+    // Its inputs, as the job runs with them: the uploaded image as a link, the chosen resolution.
+    const inputs = page.getByLabel('inputs');
+    await inputs.getByText('resolution', { exact: true }).waitFor();
+    assert.ok((await inputs.locator('a').first().getAttribute('href'))!.startsWith(`${rig.server.url}/`), 'the uploaded image is linked');
     // A failed run: listed under "failed" with its error, which its run view shows too.
     const client = api(rig.server.url, rig.key);
     const failing = (await client.submit(MODEL_IDS.dreamina, { prompt: 'fail' })).json.request_id as string;
@@ -219,6 +225,7 @@ describe('the web console in a browser', () => {
     await item.click();
     await finishedRun(page, 'Failed');
     await page.getByText('test_failure: the test engine was asked to fail').waitFor();
+    await page.getByLabel('inputs').getByText('fail', { exact: true }).waitFor();
   });
 
   test('at 360 px wide every screen fits without sideways scrolling', async () => {

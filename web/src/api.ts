@@ -20,6 +20,8 @@ export interface ResultView {
   created_at: string;
   finished_at?: string;
   metrics?: { queue_seconds?: number; run_seconds?: number };
+  /** `?include_input=true`: the input the request runs with, as stored at submit. */
+  input?: Record<string, unknown>;
 }
 
 export interface ModelSummary {
@@ -135,8 +137,8 @@ export class Api {
     return this.json('GET', `/v1/requests/${encodeURIComponent(id)}/status`);
   }
 
-  result(id: string): Promise<ResultView> {
-    return this.json('GET', `/v1/requests/${encodeURIComponent(id)}/result`);
+  result(id: string, options: { includeInput?: boolean } = {}): Promise<ResultView> {
+    return this.json('GET', `/v1/requests/${encodeURIComponent(id)}/result${options.includeInput ? '?include_input=true' : ''}`);
   }
 
   cancel(id: string): Promise<{ request_id: string; status: StatusView['status']; outcome: 'cancelled' | 'not_cancellable' }> {

@@ -2,6 +2,7 @@
  * One request, live: state, queue position, progress and elapsed time from the event stream;
  * Cancel while it waits in the queue; then its outputs, error and timings. History items open here.
  */
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Api, messageOf, type ResultView, type StatusView } from '../api.ts';
 import { followRequest } from '../follow-request.ts';
@@ -27,11 +28,15 @@ export function RunView({ api, requestId, modelId }: { api: Api; requestId: stri
   const [now, setNow] = useState(Date.now());
   // The result route gives the submit time at any state; until it answers, time counts from opening.
   const [createdAt, setCreatedAt] = useState<number>(Date.now());
+  const [input, setInput] = useState<Record<string, unknown>>();
 
   useEffect(() => {
     const stop = new AbortController();
     followRequest(api, requestId, { status: setStatus, result: setResult, failed: (failure) => setError(messageOf(failure)) }, stop.signal);
-    api.result(requestId).then((view) => setCreatedAt(Date.parse(view.created_at)), () => undefined);
+    api.result(requestId, { includeInput: true }).then((view) => {
+      setCreatedAt(Date.parse(view.created_at));
+      setInput(view.input);
+    }, () => undefined);
     return () => stop.abort();
   }, [api, requestId]);
 
@@ -87,6 +92,24 @@ export function RunView({ api, requestId, modelId }: { api: Api; requestId: stri
           </dl>
         </div>
       )}
+      {input && <Inputs input={input} />}
     </section>
+  );
+}
+
+/** The input the request runs with (defaults filled in); a file field's value is its URL. */
+function Inputs({ input }: { input: Record<string, unknown> }) {
+  return (
+    <div class="card">
+      <h3>Inputs</h3>
+      <dl class="facts" aria-label="inputs">
+        {Object.entries(input).map(([name, value]) => (
+          <Fragment key={name}>
+            <dt>{name}</dt>
+            <dd>{typeof value === 'string' && /^https?:\/\//.test(value) ? <a href={value} target="_blank" rel="noreferrer">{value}</a> : typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+          </Fragment>
+        ))}
+      </dl>
+    </div>
   );
 }
