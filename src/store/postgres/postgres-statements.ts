@@ -158,7 +158,9 @@ export const SQL = {
   // complete for every attempt of one process that finished in one event-loop turn: one statement,
   // one transaction, one WAL flush, each row fenced as in complete. Parallel arrays in complete's
   // order ($1 id … $8 notices); the (id, attempt) pairs that settled come back.
-  completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE} SELECT id, attempt FROM completed`),
+  // $9/$10: the wake-up channel and payload prefix: each completed job's NOTIFY is sent by this
+  // statement's own commit (Prefer: wait in other processes), not by a statement of its own.
+  completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE} SELECT id, attempt, pg_notify($9, $10 || id) FROM completed`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
       worker_id = NULL, lease_until = NULL
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),

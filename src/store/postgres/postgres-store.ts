@@ -333,6 +333,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<{ id: string; attempt: number }>({ name: SQL.completeBatch.name, text: SQL.completeBatch.text, values: [
       column('id'), column('attempt'), column('outputs'), column('finishedAt'),
       column('output_count'), column('output_ms'), column('cost_microusd'), column('notices'),
+      this.channel, `${SETTLED_PREFIX}${this.instanceId}:`,
     ] });
     // By (id, attempt): a stale attempt and the current one of a job may settle in one turn.
     const settled = new Set(rows.map((row) => `${row.attempt}:${row.id}`));
@@ -350,7 +351,8 @@ export class PostgresStore implements Store {
   async complete(id: string, attempt: number, outputs: JobOutputFile[], now: number, usage: JobUsage = NO_USAGE, notices?: readonly string[]): Promise<boolean> {
     // Group-committed with this process's other settles of the turn (durable: the main pool).
     const completed = await this.completions.add({ id, attempt, outputs: JSON.stringify(outputs), finishedAt: now, ...usageToColumns(usage), notices: noticesColumn(notices) });
-    if (completed) this.settled(id);
+    // Other processes were told by the completing statement itself; this one's waiters now.
+    if (completed) this.settles.notify(id);
     return completed;
   }
 
