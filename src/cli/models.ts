@@ -4,39 +4,18 @@
  * description) and, for file fields, the rules a file must pass. Read from the server, so it
  * shows what that server accepts, including models another operator added.
  */
-import { ModelGateApiError, type ModelDetail, type ModelSummary } from '../client/index.ts';
+import { ModelGateApiError, type ModelDetail, type SchemaProperty } from '../client/index.ts';
 import type { Config } from '../config.ts';
 import { parseArgs } from './args.ts';
 import { connect } from './connect.ts';
 import { UsageError } from './usage-error.ts';
-
-/** A property of an input schema, as much of it as the listing reads. */
-interface Field {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  minItems?: number;
-  maxItems?: number;
-  pattern?: string;
-  validations?: Array<{ validation_rule?: string; validation_value?: unknown; validation_error?: string }>;
-}
-
-type Detail = ModelDetail & { engine?: string; engine_available?: boolean; file_inputs?: Record<string, { kind: string }> };
 
 /** An enum this long is shown by its first entries and a count. */
 const ENUM_SHOWN = 12;
 
 const show = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value));
 
-function limitsOf(field: Field): string[] {
+function limitsOf(field: SchemaProperty): string[] {
   const limits: string[] = [];
   if (field.minimum !== undefined && field.maximum !== undefined) limits.push(`from ${field.minimum} to ${field.maximum}`);
   else if (field.minimum !== undefined) limits.push(`at least ${field.minimum}`);
@@ -52,7 +31,7 @@ function limitsOf(field: Field): string[] {
 }
 
 /** The lines that describe one field, the flag first. */
-export function describeField(name: string, field: Field, required: boolean, fileKind: string | undefined): string[] {
+export function describeField(name: string, field: SchemaProperty, required: boolean, fileKind: string | undefined): string[] {
   const type = fileKind ? `file (${fileKind})` : Array.isArray(field.type) ? field.type.join(' | ') : (field.type ?? 'any');
   const lines = [`  --${name}  ${type}, ${required ? 'required' : 'optional'}`];
   const detail = (label: string, text: string) => lines.push(`      ${label}: ${text}`);
@@ -72,16 +51,16 @@ export function describeField(name: string, field: Field, required: boolean, fil
 }
 
 /** A field is a file field when the server says so (file_inputs) or its schema carries file rules. */
-export function fileFieldsOf(model: Detail): Map<string, string> {
+export function fileFieldsOf(model: ModelDetail): Map<string, string> {
   const files = new Map<string, string>();
-  const properties = (model.input_schema.properties ?? {}) as Record<string, Field>;
+  const properties = model.input_schema.properties ?? {};
   for (const [name, field] of Object.entries(properties)) if (field.validations?.length) files.set(name, 'file');
   for (const [name, spec] of Object.entries(model.file_inputs ?? {})) files.set(name, spec.kind);
   return files;
 }
 
-export function describeModel(model: Detail): string {
-  const properties = (model.input_schema.properties ?? {}) as Record<string, Field>;
+export function describeModel(model: ModelDetail): string {
+  const properties = model.input_schema.properties ?? {};
   const required = new Set(model.input_schema.required ?? []);
   const files = fileFieldsOf(model);
   const engine = model.engine ? `   engine: ${model.engine}${model.engine_available === false ? ' (unavailable)' : ''}` : '';
@@ -107,11 +86,11 @@ export async function modelsCommand(config: Config, args: string[], env: Record<
   const [modelId] = positionals;
   try {
     if (modelId !== undefined) {
-      const model = (await client.getModel(modelId)) as Detail;
+      const model = await client.getModel(modelId);
       process.stdout.write(booleans.has('json') ? `${JSON.stringify(model, null, 2)}\n` : describeModel(model));
       return 0;
     }
-    const models = (await client.listModels()).models as Array<ModelSummary & Partial<Detail>>;
+    const { models } = await client.listModels();
     if (booleans.has('json')) {
       process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
       return 0;

@@ -89,21 +89,35 @@ export interface ModelSummary {
   display_name: string;
   categories: string[];
   description?: string;
+  /** ModelGate extensions: the engine the model is routed to, and whether it is configured. */
+  engine?: string;
+  engine_available?: boolean;
 }
 
+/** A property of a model's input schema: the keywords clients read (the rest stay reachable). */
 export interface SchemaProperty {
-  type?: string;
+  type?: string | string[];
   title?: string;
   description?: string;
   enum?: unknown[];
   default?: unknown;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  /** The catalog's file rules on a file field. */
+  validations?: Array<{ validation_rule?: string; validation_value?: unknown; validation_error?: string }>;
   [keyword: string]: unknown;
 }
 
 export interface ModelDetail extends ModelSummary {
   input_schema: { properties?: Record<string, SchemaProperty>; required?: string[] };
   output_schema: unknown;
+  /** ModelGate extension: the fields that take a file, with the kind each must be. */
+  file_inputs?: Record<string, { kind: string }>;
 }
