@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { createStore } from '../store/create-store.ts';
 import type { Store } from '../store/store.ts';
 import { parseArgs } from './args.ts';
+import { table } from './table.ts';
 import { UsageError } from './usage-error.ts';
 
 export { UsageError };
@@ -78,8 +79,7 @@ export async function keysCommand(config: Config, args: string[]): Promise<void>
       const keys = await withStore(config, (store) => store.listApiKeys());
       const rows = keys.map((k) => [k.id, k.name, `${k.prefix}…`, new Date(k.createdAt).toISOString(), describeQuota(k.maxRunning), k.revokedAt ? `revoked ${new Date(k.revokedAt).toISOString()}` : 'active']);
       const header = ['ID', 'NAME', 'PREFIX', 'CREATED', 'MAX RUNNING', 'STATUS'];
-      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      process.stdout.write(table([header, ...rows]));
       return;
     }
     case 'revoke': {

@@ -7,6 +7,7 @@
 import { ModelGateApiError, type ModelDetail, type SchemaProperty } from '../client/index.ts';
 import type { Config } from '../config.ts';
 import { parseArgs } from './args.ts';
+import { table } from './table.ts';
 import { connect } from './connect.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -72,11 +73,6 @@ export function describeModel(model: ModelDetail): string {
   for (const name of names) lines.push(...describeField(name, properties[name]!, required.has(name), files.get(name)));
   if (files.size > 0) lines.push('', 'File fields take a local path (uploaded by modelgate run), an https:// URL or a data: URI.');
   return `${lines.join('\n')}\n`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 export async function modelsCommand(config: Config, args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
