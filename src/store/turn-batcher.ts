@@ -17,6 +17,12 @@ export interface TurnBatcherOptions {
   nothingWritten(error: unknown): boolean;
   /** Items per statement at most; more in one turn go in further statements. */
   maxBatch?: number;
+  /**
+   * Statements in flight at most. Items that arrive while the limit is reached wait for the
+   * next answer and go together in the statement after it, so under load one round trip's worth
+   * of callers share a statement, not just one turn's (and an idle batcher adds no delay).
+   */
+  maxInFlight?: number;
 }
 
 interface Pending<I, R> {
@@ -31,6 +37,7 @@ export class TurnBatcher<I, R> {
   /** Batches being written, so flush() can wait for every one of them. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     /** Writes the items in one statement; returns one result per item, in the items' order. */
@@ -38,6 +45,7 @@ export class TurnBatcher<I, R> {
     private readonly options: TurnBatcherOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 64;
+    this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
   }
 
   add(item: I): Promise<R> {
@@ -56,16 +64,24 @@ export class TurnBatcher<I, R> {
   /** Writes what is pending and waits until every batch in flight has been answered. */
   async flush(): Promise<void> {
     this.writePending();
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    while (this.inFlight.size > 0 || this.pending.length > 0) {
+      await Promise.all(this.inFlight);
+      this.writePending();
+    }
   }
 
   private writePending(): void {
     this.scheduled = false;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    const written = this.write(batch).finally(() => this.inFlight.delete(written));
-    this.inFlight.add(written);
+    while (this.pending.length > 0 && this.inFlight.size < this.maxInFlight) {
+      const batch = this.pending.length <= this.maxBatch ? this.pending : this.pending.slice(0, this.maxBatch);
+      this.pending = batch === this.pending ? [] : this.pending.slice(this.maxBatch);
+      const written = this.write(batch).finally(() => {
+        this.inFlight.delete(written);
+        // What waited for this answer goes now, in as few statements as the limits allow.
+        if (!this.scheduled) this.writePending();
+      });
+      this.inFlight.add(written);
+    }
   }
 
   private async write(batch: Pending<I, R>[]): Promise<void> {

@@ -108,15 +108,16 @@ export const SQL = {
       CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
     FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2 AND j.deleted_at IS NULL`),
   // A status poll's read: the same row and position as getJob, only the columns the answer shows.
-  getJobStatus: statement('get_job_status', `SELECT j.id, j.state, j.progress, j.ignored_fields,
-      CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
-    FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2 AND j.deleted_at IS NULL`),
-  // getJobStatus for the polls of one event-loop turn (PostgresStore groups them): parallel
-  // arrays $1 ids, $2 owners; each row comes back with its item's 1-based place `n`, and an
-  // item whose job is absent (unknown, another owner's, deleted) has no row.
-  getJobStatuses: statement('get_job_statuses', `SELECT b.n, j.id, j.state, j.progress, j.ignored_fields,
-      CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
-    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(id, owner_key_id, n)
+  // Every status poll (getJobStatus): the polls of one event-loop turn, or of one round trip
+  // under load, share a statement (PostgresStore groups them). $1 ids, $2 owners: JSON arrays of
+  // strings, in the polls' order. The answer is one row holding a JSON
+  // array with one [n, state, progress, ignored_fields, queue_position] per job found (n: its
+  // poll's 1-based place); an unknown id, another owner's job or a deleted one has none. JSON
+  // both ways because the pg client's per-value work (escaping array elements, parsing each
+  // column of each row) was most of a batched poll's cost; JSON.parse does it natively.
+  getJobStatuses: statement('get_job_statuses', `SELECT json_agg(json_build_array(b.n, j.state, j.progress, j.ignored_fields::json,
+      CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END)) AS statuses
+    FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json)) WITH ORDINALITY AS b(id, owner_key_id, n)
     JOIN jobs j ON j.id = b.id AND j.owner_key_id = b.owner_key_id AND j.deleted_at IS NULL`),
   // The whole cancel decision is this one conditional UPDATE. A claim holds the row lock from
   // its SKIP LOCKED pick to its commit; this UPDATE waits for it and re-checks state='queued'
@@ -158,9 +159,13 @@ export const SQL = {
   // complete for every attempt of one process that finished in one event-loop turn: one statement,
   // one transaction, one WAL flush, each row fenced as in complete. Parallel arrays in complete's
   // order ($1 id … $8 notices); the (id, attempt) pairs that settled come back.
-  // $9/$10: the wake-up channel and payload prefix: each completed job's NOTIFY is sent by this
-  // statement's own commit (Prefer: wait in other processes), not by a statement of its own.
-  completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE} SELECT id, attempt, pg_notify($9, $10 || id) FROM completed`),
+  // $9/$10: the wake-up channel and payload prefix: one NOTIFY naming every completed job (comma
+  // separated; 64 ids at most per batch, well inside NOTIFY's 8,000 bytes) is sent by this
+  // statement's own commit (Prefer: wait in other processes), not by a statement of its own, and
+  // not one per job: each notification costs every listening connection a message to read.
+  completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE},
+      announced AS (SELECT pg_notify($9, $10 || string_agg(id, ',')) AS sent FROM completed HAVING count(*) > 0)
+    SELECT c.id, c.attempt, a.sent FROM completed c CROSS JOIN announced a`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,
       worker_id = NULL, lease_until = NULL
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
-import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobStatus, type JobStatusRow, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type UsageColumns, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
-import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
+import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type UsageColumns, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
+import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobState, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
 import { TurnBatcher } from '../turn-batcher.ts';
 import { SettleWakeups, Wakeups } from '../wakeups.ts';
@@ -21,12 +21,17 @@ export type { PostgresOptions } from './postgres-connection.ts';
 
 /** NOTIFY payloads that announce a settle start with this; every other payload announces work. */
 const SETTLED_PREFIX = 'settled:';
+/** Job ids per settled NOTIFY: 100 ids of 36 characters stay far inside its 8,000-byte payload. */
+const SETTLED_IDS_PER_NOTIFY = 100;
 
 /** Claims in a row that may lose the per-key quota race before the slot waits for its next poll. */
 const QUOTA_CLAIM_TRIES = 3;
 
 /** A claimed row with the quota that applies to its owner (the key's own, else the install's). */
 type QuotaJobRow = JobRow & { quota: number | string };
+
+/** One job of get_job_statuses' answer: its poll's place, state, progress, ignored fields, queue position. */
+type StatusTuple = [number, JobState, number | null, string[] | null, number | null];
 
 /** One idle slot's claim, as claimBatch takes it. */
 interface ClaimSlot { workerId: string; leaseUntil: number; now: number }
@@ -56,7 +61,7 @@ export class PostgresStore implements Store {
   /** Active keys looked up in the last second (key-cache.ts): most requests need no key read. */
   private readonly keyCache = new KeyCache();
   /** Status polls of one event-loop turn share one statement (readStatuses). */
-  private readonly statusReads = new TurnBatcher<StatusKey, JobStatusRecord | undefined>((keys) => this.readStatuses(keys), { nothingWritten: statementRejected, maxBatch: 256 });
+  private readonly statusReads = new TurnBatcher<StatusKey, JobStatusRecord | undefined>((keys) => this.readStatuses(keys), { nothingWritten: statementRejected, maxBatch: 256, maxInFlight: 1 });
   /** Settled job ids not yet announced to other processes: one NOTIFY statement per event-loop turn. */
   private unannounced: string[] = [];
   private readonly batcher: SubmitBatcher<NewJob>;
@@ -86,7 +91,8 @@ export class PostgresStore implements Store {
     });
     this.batcher = new SubmitBatcher((jobs) => this.insertBatch(jobs), () => this.wakeups.notify());
     this.claims = new TurnBatcher((slots) => this.claimBatch(slots), { nothingWritten: statementRejected });
-    this.completions = new TurnBatcher((settles) => this.completeBatch(settles), { nothingWritten: statementRejected });
+    // 64 per statement: complete_batch names them all in one NOTIFY payload (8,000 bytes at most).
+    this.completions = new TurnBatcher((settles) => this.completeBatch(settles), { nothingWritten: statementRejected, maxBatch: 64 });
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
@@ -209,18 +215,17 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * The status polls of one turn in one statement. The pg client costs 25-45 µs of CPU per query
-   * whatever the query (docs/benchmarks.md, "Queue depth"), which was most of a poll's cost; one
-   * query for the turn's polls shares it. Each statement reads one snapshot, as each poll did.
+   * Status polls in one statement: those of one turn, and under load (one statement in flight at
+   * a time) those that arrived during the previous one's round trip. The pg client costs tens of
+   * µs of CPU per query whatever the query (docs/benchmarks.md, "Queue depth"), which was most of
+   * a poll's cost; one query shares it. Each statement reads one snapshot, as each poll did.
    */
   private async readStatuses(keys: StatusKey[]): Promise<Array<JobStatusRecord | undefined>> {
-    if (keys.length === 1) {
-      const { rows } = await this.run<JobStatusRow>(SQL.getJobStatus, [keys[0]!.id, keys[0]!.ownerKeyId]);
-      return [rows[0] && rowToJobStatus(rows[0])];
-    }
-    const { rows } = await this.run<JobStatusRow & { n: string }>(SQL.getJobStatuses, [keys.map((k) => k.id), keys.map((k) => k.ownerKeyId)]);
+    const { rows } = await this.run<{ statuses: StatusTuple[] | null }>(SQL.getJobStatuses, [JSON.stringify(keys.map((k) => k.id)), JSON.stringify(keys.map((k) => k.ownerKeyId))]);
     const found = new Array<JobStatusRecord | undefined>(keys.length);
-    for (const row of rows) found[Number(row.n) - 1] = rowToJobStatus(row);
+    for (const [n, state, progress, ignoredFields, queuePosition] of rows[0]?.statuses ?? []) {
+      found[n - 1] = { id: keys[n - 1]!.id, state, progress, ignoredFields: ignoredFields ?? [], queuePosition: state === 'queued' ? queuePosition : null };
+    }
     return found;
   }
 
@@ -456,16 +461,20 @@ export class PostgresStore implements Store {
       const ids = this.unannounced;
       this.unannounced = [];
       if (this.closed) return;
-      this.run(SQL.notifySettled, [this.channel, ids.map((job) => `${SETTLED_PREFIX}${this.instanceId}:${job}`)]).catch(() => undefined);
+      const payloads: string[] = [];
+      for (let start = 0; start < ids.length; start += SETTLED_IDS_PER_NOTIFY) {
+        payloads.push(`${SETTLED_PREFIX}${this.instanceId}:${ids.slice(start, start + SETTLED_IDS_PER_NOTIFY).join(',')}`);
+      }
+      this.run(SQL.notifySettled, [this.channel, payloads]).catch(() => undefined);
     });
   }
 
-  /** Another process's settle (our own were delivered locally already). */
+  /** Other processes' settles, `settled:<instance>:<id>,<id>…` (our own were delivered locally already). */
   private settledElsewhere(payload: string): void {
     const rest = payload.slice(SETTLED_PREFIX.length);
     const colon = rest.indexOf(':');
     if (colon < 0 || rest.slice(0, colon) === this.instanceId) return;
-    this.settles.notify(rest.slice(colon + 1));
+    for (const id of rest.slice(colon + 1).split(',')) this.settles.notify(id);
   }
 
   async close(): Promise<void> {
