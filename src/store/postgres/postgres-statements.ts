@@ -115,10 +115,14 @@ export const SQL = {
   // poll's 1-based place); an unknown id, another owner's job or a deleted one has none. JSON
   // both ways because the pg client's per-value work (escaping array elements, parsing each
   // column of each row) was most of a batched poll's cost; JSON.parse does it natively.
+  // The jobs are looked up LATERAL, one index probe per poll (LIMIT 1 keeps the planner from
+  // flattening it: ids are unique): a plain join let the planner, which guesses 100 rows for
+  // the JSON arrays, hash-join against a scan of every stored job.
   getJobStatuses: statement('get_job_statuses', `SELECT json_agg(json_build_array(b.n, j.state, j.progress, j.ignored_fields::json,
       CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END)) AS statuses
     FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json)) WITH ORDINALITY AS b(id, owner_key_id, n)
-    JOIN jobs j ON j.id = b.id AND j.owner_key_id = b.owner_key_id AND j.deleted_at IS NULL`),
+    CROSS JOIN LATERAL (SELECT j.seq, j.state, j.progress, j.ignored_fields FROM jobs j
+      WHERE j.id = b.id AND j.owner_key_id = b.owner_key_id AND j.deleted_at IS NULL LIMIT 1) j`),
   // The whole cancel decision is this one conditional UPDATE. A claim holds the row lock from
   // its SKIP LOCKED pick to its commit; this UPDATE waits for it and re-checks state='queued'
   // on the committed row, so exactly one of the two changes the job.
