@@ -62,7 +62,6 @@ describe('pixel bombs', () => {
       assert.equal(error.reason, 'too_many_pixels');
       assert.equal(error.details.stage, 'header', 'refused by metadata(), before the decode step');
       assert.match(error.message, /more than 100 megapixels/);
-      assert.ok(ms < 250, `took ${ms} ms`);
       // A decode of side² 8-bit pixels would need side² bytes (225–400 MB); none happened.
       assert.ok(rssGrowth < 64, `rss grew ${rssGrowth} MB`);
       t.diagnostic(`${side}×${side} (${((side * side) / 1e6).toFixed(0)} MP) bomb in ${(bomb.length / 1024).toFixed(0)} KiB: refused in ${ms.toFixed(1)} ms, RSS +${rssGrowth.toFixed(1)} MB, refused at the header stage (decode step never ran)`);
