@@ -107,17 +107,17 @@ export const SQL = {
   getJob: statement('get_job', `SELECT ${JOB_COLUMNS},
       CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END AS queue_position
     FROM jobs j WHERE j.id = $1 AND j.owner_key_id = $2 AND j.deleted_at IS NULL`),
-  // A status poll's read: the same row and position as getJob, only the columns the answer shows.
-  // Every status poll (getJobStatus): the polls of one event-loop turn, or of one round trip
-  // under load, share a statement (PostgresStore groups them). $1 ids, $2 owners: JSON arrays of
-  // strings, in the polls' order. The answer is one row holding a JSON
-  // array with one [n, state, progress, ignored_fields, queue_position] per job found (n: its
-  // poll's 1-based place); an unknown id, another owner's job or a deleted one has none. JSON
-  // both ways because the pg client's per-value work (escaping array elements, parsing each
-  // column of each row) was most of a batched poll's cost; JSON.parse does it natively.
-  // The jobs are looked up LATERAL, one index probe per poll (LIMIT 1 keeps the planner from
-  // flattening it: ids are unique): a plain join let the planner, which guesses 100 rows for
-  // the JSON arrays, hash-join against a scan of every stored job.
+  // Every status poll's read (getJobStatus): the same row and position as getJob, only the
+  // columns the answer shows. The polls of one event-loop turn, or of one round trip under load,
+  // share the statement (PostgresStore groups them). $1 ids, $2 owners: JSON arrays of strings in
+  // the polls' order. The answer is one row holding a JSON array with one [n, state, progress,
+  // ignored_fields, queue_position] per job found (n: its poll's 1-based place); an unknown id,
+  // another owner's job or a deleted one has none. JSON both ways because the pg client's
+  // per-value work (escaping array elements, parsing each column of each row) was most of a
+  // batched poll's cost; JSON.parse does it natively. The jobs are looked up LATERAL, one index
+  // probe per poll (LIMIT 1 keeps the planner from flattening it; ids are unique): a plain join
+  // let the planner, which guesses 100 rows for the JSON arrays, hash-join them to a scan of
+  // every stored job.
   getJobStatuses: statement('get_job_statuses', `SELECT json_agg(json_build_array(b.n, j.state, j.progress, j.ignored_fields::json,
       CASE WHEN j.state = 'queued' THEN ${queuePositionSql('j')} END)) AS statuses
     FROM ROWS FROM (json_array_elements_text($1::json), json_array_elements_text($2::json)) WITH ORDINALITY AS b(id, owner_key_id, n)

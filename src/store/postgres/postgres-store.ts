@@ -60,7 +60,7 @@ export class PostgresStore implements Store {
   private readonly settles = new SettleWakeups();
   /** Active keys looked up in the last second (key-cache.ts): most requests need no key read. */
   private readonly keyCache = new KeyCache();
-  /** Status polls of one event-loop turn share one statement (readStatuses). */
+  /** Status polls share one statement per turn, or per round trip while one is out (readStatuses). */
   private readonly statusReads = new TurnBatcher<StatusKey, JobStatusRecord | undefined>((keys) => this.readStatuses(keys), { nothingWritten: statementRejected, maxBatch: 256, maxInFlight: 1 });
   /** Settled job ids not yet announced to other processes: one NOTIFY statement per event-loop turn. */
   private unannounced: string[] = [];
