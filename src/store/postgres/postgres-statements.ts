@@ -21,40 +21,6 @@ const JOB_COLUMNS = `j.seq, j.id, j.owner_key_id, j.model_id, j.input, j.ignored
 
 const statement = (name: string, text: string): NamedStatement => ({ name: `modelgate_${name}`, text });
 
-/**
- * The CTEs `slots`, `picked` and `claimed` of a claim for several slots: the n-th oldest claimable
- * job to the n-th slot, with claimNext's limit check, rechecked on the locked row (SKIP LOCKED).
- * Parameters: the slots' worker ids, their lease ends, now, the install's quota (0: none).
- */
-function claimSlotsCtes(workers: number, leases: number, now: number, quota: number): string {
-  return `slots AS (
-      SELECT worker_id, lease_until, n FROM unnest($${workers}::text[], $${leases}::bigint[]) WITH ORDINALITY AS s(worker_id, lease_until, n)),
-    picked AS (
-      SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM (
-        SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $${now})
-          -- The same limit check as claimNext's.
-          AND (SELECT q.quota = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < q.quota
-               FROM (SELECT coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $${quota}::int) AS quota) q)
-          ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT cardinality($${workers}::text[])) candidates),
-    claimed AS (
-      UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = s.worker_id,
-        lease_until = s.lease_until, started_at = coalesce(started_at, $${now}), progress = NULL, not_before = NULL
-      FROM picked p JOIN slots s ON s.n = p.n
-      WHERE jobs.seq = p.seq AND jobs.state = 'queued'
-      RETURNING s.n AS slot, jobs.id, jobs.owner_key_id, jobs.model_id, jobs.input, jobs.attempt, jobs.created_at,
-        coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $${quota}::int) AS quota)`;
-}
-
-/** The CTE `completed` of a batch of completes: parallel arrays $1-$8 in complete's order. */
-const COMPLETED_CTE = `completed AS (
-      UPDATE jobs j SET state = 'succeeded', outputs = s.outputs, progress = 1,
-        finished_at = s.finished_at, worker_id = NULL, lease_until = NULL, output_count = s.output_count,
-        output_ms = s.output_ms, cost_microusd = s.cost_microusd, notices = s.notices
-      FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
-        AS s(id, attempt, outputs, finished_at, output_count, output_ms, cost_microusd, notices)
-      WHERE j.id = s.id AND j.attempt = s.attempt AND j.state = 'running'
-      RETURNING j.id, j.attempt)`;
-
 // $1 owner, $2 from, $3 to (epoch ms).
 function usageSql(group: string, grouping: string): string {
   return `SELECT ${group} AS grp, count(*) AS jobs, coalesce(sum(output_count), 0) AS output_count,
@@ -148,8 +114,21 @@ export const SQL = {
   // claimNext for several idle slots of one process at once (PostgresStore groups the claims of
   // one event-loop turn): up to one job per slot, the n-th oldest claimable job to the n-th slot.
   // $1/$2: the slots' worker ids and lease ends; $3, $4 and the limit check as in claimNext.
-  claimBatch: statement('claim_batch', `WITH ${claimSlotsCtes(1, 2, 3, 4)}
-    SELECT slot, id, owner_key_id, model_id, input, attempt, created_at, quota FROM claimed`),
+  claimBatch: statement('claim_batch', `WITH slots AS (
+      SELECT worker_id, lease_until, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS s(worker_id, lease_until, n)),
+    picked AS (
+      SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM (
+        SELECT seq FROM jobs WHERE state = 'queued' AND (not_before IS NULL OR not_before <= $3)
+          -- The same limit check as claimNext's.
+          AND (SELECT q.quota = 0 OR (SELECT count(*) FROM jobs r WHERE r.owner_key_id = jobs.owner_key_id AND r.state = 'running') < q.quota
+               FROM (SELECT coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota) q)
+          ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT cardinality($1::text[])) candidates)
+    UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = s.worker_id,
+      lease_until = s.lease_until, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
+    FROM picked p JOIN slots s ON s.n = p.n
+    WHERE jobs.seq = p.seq AND jobs.state = 'queued'
+    RETURNING s.n AS slot, jobs.id, jobs.owner_key_id, jobs.model_id, jobs.input, jobs.attempt, jobs.created_at,
+      coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota`),
   heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
     WHERE id = $1 AND attempt = $2 AND state = 'running'`),
   reportProgress: statement('report_progress', `UPDATE jobs SET progress = $3
@@ -164,10 +143,17 @@ export const SQL = {
   // one transaction, one WAL flush, each row fenced as in complete. Parallel arrays in complete's
   // order ($1 id … $8 notices); the (id, attempt) pairs that settled come back.
   // $9/$10: the wake-up channel and payload prefix: one NOTIFY naming every completed job (comma
-  // separated; 64 ids at most per batch, well inside NOTIFY's 8,000 bytes) is sent by this
+  // separated; the batch is sized to fit, SETTLED_IDS_PER_NOTIFY in postgres-store.ts) is sent by this
   // statement's own commit (Prefer: wait in other processes), not by a statement of its own, and
   // not one per job: each notification costs every listening connection a message to read.
-  completeBatch: statement('complete_batch', `WITH ${COMPLETED_CTE},
+  completeBatch: statement('complete_batch', `WITH completed AS (
+      UPDATE jobs j SET state = 'succeeded', outputs = s.outputs, progress = 1,
+        finished_at = s.finished_at, worker_id = NULL, lease_until = NULL, output_count = s.output_count,
+        output_ms = s.output_ms, cost_microusd = s.cost_microusd, notices = s.notices
+      FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+        AS s(id, attempt, outputs, finished_at, output_count, output_ms, cost_microusd, notices)
+      WHERE j.id = s.id AND j.attempt = s.attempt AND j.state = 'running'
+      RETURNING j.id, j.attempt),
       announced AS (SELECT pg_notify($9, $10 || string_agg(id, ',')) AS sent FROM completed HAVING count(*) > 0)
     SELECT c.id, c.attempt, a.sent FROM completed c CROSS JOIN announced a`),
   fail: statement('fail', `UPDATE jobs SET state = 'failed', error_type = $3, error_message = $4, finished_at = $5,

@@ -21,8 +21,11 @@ export type { PostgresOptions } from './postgres-connection.ts';
 
 /** NOTIFY payloads that announce a settle start with this; every other payload announces work. */
 const SETTLED_PREFIX = 'settled:';
-/** Job ids per settled NOTIFY: 100 ids of 36 characters stay far inside its 8,000-byte payload. */
-const SETTLED_IDS_PER_NOTIFY = 100;
+/**
+ * Job ids per settled NOTIFY (`settled:<instance>:<id>,<id>…`): 64 ids of 36 characters stay far
+ * inside its 8,000-byte payload. Also complete_batch's batch size, since it names its whole batch.
+ */
+const SETTLED_IDS_PER_NOTIFY = 64;
 
 /** Claims in a row that may lose the per-key quota race before the slot waits for its next poll. */
 const QUOTA_CLAIM_TRIES = 3;
@@ -91,8 +94,7 @@ export class PostgresStore implements Store {
     });
     this.batcher = new SubmitBatcher((jobs) => this.insertBatch(jobs), () => this.wakeups.notify());
     this.claims = new TurnBatcher((slots) => this.claimBatch(slots), { nothingWritten: statementRejected });
-    // 64 per statement: complete_batch names them all in one NOTIFY payload (8,000 bytes at most).
-    this.completions = new TurnBatcher((settles) => this.completeBatch(settles), { nothingWritten: statementRejected, maxBatch: 64 });
+    this.completions = new TurnBatcher((settles) => this.completeBatch(settles), { nothingWritten: statementRejected, maxBatch: SETTLED_IDS_PER_NOTIFY });
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
