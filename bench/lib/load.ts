@@ -133,7 +133,40 @@ export async function interleaved<K extends string>(
   return result;
 }
 
-function median(values: number[]): number {
+/**
+ * Runs each target at the same time as `baseline`, `rounds` times (target a + baseline, target b
+ * + baseline, …), after a warm-up of each pair. Both servers of a pair share the machine's state
+ * of that moment, so the ratio of their CPU per answer does not carry the drift between rounds
+ * that sequential runs pick up on a shared machine: there the same build measured 0.92× to
+ * 1.79× of the bare route from one round to the next, paired 1.26× to 1.56× (docs/benchmarks.md).
+ * Per target: both sides summed over its rounds, and each round's ratio (target ÷ baseline CPU).
+ */
+export async function pairedWithBaseline<K extends string>(
+  targets: Record<K, LoadOptions>,
+  baseline: LoadOptions,
+  options: { rounds: number; seconds: number; warmUpSeconds?: number },
+): Promise<Record<K, { target: LoadSummary; baseline: LoadSummary; cpuRatios: number[] }>> {
+  const names = Object.keys(targets) as K[];
+  const pair = (name: K, seconds: number) => Promise.all([load({ ...targets[name], duration: seconds }), load({ ...baseline, duration: seconds })]);
+  for (const name of names) await pair(name, options.warmUpSeconds ?? 2);
+  const runs = {} as Record<K, { target: LoadSummary[]; baseline: LoadSummary[] }>;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const name of names) {
+      const [target, base] = await pair(name, options.seconds);
+      const into = (runs[name] ??= { target: [], baseline: [] });
+      into.target.push(target);
+      into.baseline.push(base);
+    }
+  }
+  const result = {} as Record<K, { target: LoadSummary; baseline: LoadSummary; cpuRatios: number[] }>;
+  for (const name of names) {
+    const { target, baseline: base } = runs[name];
+    result[name] = { target: combine(target), baseline: combine(base), cpuRatios: target.map((t, i) => t.serverCpuUsPerReq! / base[i]!.serverCpuUsPerReq!) };
+  }
+  return result;
+}
+
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
