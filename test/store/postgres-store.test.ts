@@ -8,6 +8,9 @@ import { after, afterEach, describe, test } from 'node:test';
 import { ApiError } from '../../src/errors.ts';
 import { JobService } from '../../src/jobs/job-service.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { connectionConfig } from '../../src/store/postgres/postgres-connection.ts';
+import { SQL } from '../../src/store/postgres/postgres-statements.ts';
+import pg from 'pg';
 import { PostgresSchemas, reachable, TEST_DATABASE_URL, withAdmin } from '../support/postgres-schemas.ts';
 import { defineStoreSuite } from './store-suite.ts';
 import { newJob, nextWakeUp, OWNER, T0, withTimeout } from './suite/support.ts';
@@ -97,6 +100,40 @@ if (reachable !== true) {
       const woken = nextWakeUp(store, async () => (await store.getJob(job.id, OWNER))?.state);
       await other.insertJob(job);
       assert.equal(await withTimeout(woken, 3_000, 'NOTIFY on the new LISTEN connection'), 'queued');
+    });
+
+    test('a claim reads what it takes, not the queue, when the statistics describe an empty queue (a burst after a quiet spell)', async () => {
+      const name = 'stale_stats';
+      const store = await open(name);
+      const schema = schemas.schemaFor(name);
+      // The quiet spell: 200 jobs, all cancelled, when autovacuum analyses the table; then a burst
+      // of 2,000 in one group commit, and the planner still sees the table's old size (reltuples).
+      const quiet = Array.from({ length: 200 }, () => newJob());
+      await Promise.all(quiet.map((job) => store.insertJob(job)));
+      for (const job of quiet) await store.cancelJob(job.id, OWNER, T0);
+      await withAdmin((admin) => admin.query(`ANALYZE ${schema}.jobs`));
+      await Promise.all(Array.from({ length: 2_000 }, () => store.insertJob(newJob())));
+      await withAdmin((admin) => admin.query(`UPDATE pg_class SET reltuples = 1 WHERE oid IN ('${schema}.jobs'::regclass, '${schema}.jobs_queued_seq'::regclass)`));
+      // The production statement on a connection set up as the claim pool's are.
+      const claims = new pg.Client(connectionConfig({ url: TEST_DATABASE_URL, schema }, 'claims'));
+      await claims.connect();
+      try {
+        await claims.query('BEGIN');
+        const slots = 8;
+        const values = [Array.from({ length: slots }, (_, i) => `w${i}`), Array(slots).fill(T0 + 60_000), T0, 0];
+        const { rows } = await claims.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${SQL.claimBatch.text}`, values);
+        await claims.query('ROLLBACK');
+        type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; Plans?: PlanNode[] };
+        const nodes: PlanNode[] = [];
+        const walk = (node: PlanNode) => { nodes.push(node); node.Plans?.forEach(walk); };
+        walk((rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan);
+        assert.equal(nodes[0]!['Actual Rows'], slots, 'one job per slot');
+        const jobRowsRead = nodes.filter((n) => n['Relation Name'] === 'jobs').reduce((sum, n) => sum + n['Actual Rows'] * n['Actual Loops'], 0);
+        assert.ok(jobRowsRead <= 4 * slots, `the claim read ${jobRowsRead} job rows to take ${slots} (plan nodes: ${nodes.map((n) => n['Node Type']).join(', ')})`);
+        assert.ok(!nodes.some((n) => n['Node Type'].startsWith('Bitmap')), 'no bitmap scan: it cannot stop at the LIMIT');
+      } finally {
+        await claims.end();
+      }
     });
 
     test('queue counts never make a writer wait: with every count row held by another transaction, claims, cancels and releases finish, twice, and positions stay exact', async () => {

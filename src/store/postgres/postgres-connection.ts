@@ -35,8 +35,19 @@ export function connectionConfig(options: PostgresOptions, role: 'pool' | 'liste
   const schema = validateSchemaName(options.schema ?? 'public');
   // A startup parameter rather than a SET after connecting: it is in force before the first
   // query on every new pooled connection, with no window where a query runs in another schema.
+  //
+  // enable_bitmapscan=off: every statement ModelGate runs is a keyed or index-ordered read, often
+  // with a LIMIT, for which a bitmap scan is never the right plan. The planner picks one anyway
+  // when its statistics are stale in the usual way for a queue (taken while the queue was nearly
+  // empty, then a burst arrives): the claim then read and sorted every queued job to take 8
+  // (10,000 buffer hits per claim in a 5,000-job drain, docs/benchmarks.md). A bitmap scan never
+  // stops early at a LIMIT, so that plan's cost grows with the queue; an index scan's does not.
   const asyncCommit = role === 'claims' ? ' -c synchronous_commit=off' : '';
-  return { connectionString: options.url, options: `-c search_path=${schema}${asyncCommit}`, application_name: `modelgate-${role}-${schema}` };
+  return {
+    connectionString: options.url,
+    options: `-c search_path=${schema} -c enable_bitmapscan=off${asyncCommit}`,
+    application_name: `modelgate-${role}-${schema}`,
+  };
 }
 
 /**

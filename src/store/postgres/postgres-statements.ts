@@ -126,7 +126,11 @@ export const SQL = {
     UPDATE jobs SET state = 'running', attempt = attempt + 1, worker_id = s.worker_id,
       lease_until = s.lease_until, started_at = coalesce(started_at, $3), progress = NULL, not_before = NULL
     FROM picked p JOIN slots s ON s.n = p.n
-    WHERE jobs.seq = p.seq AND jobs.state = 'queued'
+    -- No state = 'queued' test here: picked locked each row FOR UPDATE, which re-checked it on
+    -- the row's latest version, and the lock holds until commit. With the test, the planner could
+    -- (and under stale statistics did) scan the queue's partial index as the outer side of the
+    -- join, every queued job once per claim, instead of looking up the picked seqs by key.
+    WHERE jobs.seq = p.seq
     RETURNING s.n AS slot, jobs.id, jobs.owner_key_id, jobs.model_id, jobs.input, jobs.attempt, jobs.created_at,
       coalesce((SELECT k.max_running FROM api_keys k WHERE k.id = jobs.owner_key_id), $4::int) AS quota`),
   heartbeat: statement('heartbeat', `UPDATE jobs SET lease_until = $3
