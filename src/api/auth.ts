@@ -14,10 +14,10 @@ export function installAuth(app: FastifyInstance, store: Store): void {
   app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (request) => {
     request.apiKey = await authenticate(store, request.headers.authorization);
-    // Lines this request writes from now on name the key's prefix. The request's logger is lazy
-    // (logger.ts): nothing is built for a request that writes no line, which is nearly every one.
-    if (request.log instanceof LazyRequestLogger) request.log.bind('key', request.apiKey.prefix);
-    else request.log = request.log.child({ key: request.apiKey.prefix });
+    // Lines this request writes from now on name the key's prefix. Every request logger is a
+    // LazyRequestLogger (app.ts's childLoggerFactory): nothing is built for a request that writes
+    // no line, which is nearly every one.
+    (request.log as unknown as LazyRequestLogger).bind('key', request.apiKey.prefix);
   });
 }
 
