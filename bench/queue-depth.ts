@@ -209,7 +209,20 @@ function rowsFor(cases: CaseResult[]): BenchResult['rows'] {
       const label = `${store} ${stored.toLocaleString('en')} stored: last job with ${deep.queued.toLocaleString('en')} queued`;
       rows.push(rateRow(`${label}, answers/s`, deep.last.rps, { name: `${shallow.queued.toLocaleString('en')} queued`, value: shallow.last.rps }, { target: '≤ 1.5×', met: cost <= 1.5 }));
       const cpu = (c: CaseResult) => c.last.serverCpuUsPerReq! + (c.dbCpu?.last ?? 0);
-      rows.push(cpuRow(`${label}, server + database CPU per answer`, cpu(deep), { name: `${shallow.queued.toLocaleString('en')} queued`, value: cpu(shallow) }, { target: '≤ 1.5×', met: cpu(deep) / cpu(shallow) <= 1.5 }));
+      rows.push(cpuRow(`${label}, server + database CPU per answer`, cpu(deep), { name: `${shallow.queued.toLocaleString('en')} queued`, value: cpu(shallow) }));
+      // The two cases ran minutes apart, and the bare route itself moved by up to 2× between
+      // cases on this machine; each case's cost is therefore also taken in units of its own bare
+      // route's CPU (measured in the same interleaved rounds), and the goal is read from that.
+      const inBare = (c: CaseResult) => cpu(c) / c.bare.serverCpuUsPerReq!;
+      rows.push({
+        metric: `${label}, server + database CPU per answer in units of the same case's bare route`,
+        value: inBare(deep),
+        unit: '× bare',
+        baseline: { name: `${shallow.queued.toLocaleString('en')} queued`, value: inBare(shallow) },
+        cost: inBare(deep) / inBare(shallow),
+        target: '≤ 1.5×',
+        met: inBare(deep) / inBare(shallow) <= 1.5,
+      });
     }
   }
   return rows;

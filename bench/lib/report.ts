@@ -53,6 +53,7 @@ export const cpuRow = (metric: string, value: number, baseline?: { name: string;
 function num(value: number, unit: string): string {
   if (unit === 'ms') return fmt(value, value < 10 ? 2 : 1);
   if (unit === 'MB') return fmt(value, 1);
+  if (unit === '× bare') return fmt(value, 2);
   return fmt(value, 0);
 }
 
