@@ -13,7 +13,10 @@ import { MODEL_IDS } from '../support/models.ts';
 
 const catalog = loadCatalog();
 const schemaOf = (id: string) => catalog.get(id)!.inputSchema;
-const byName = (id: string) => Object.fromEntries(fieldsOf(schemaOf(id)).map((field) => [field.name, field]));
+/** `file_inputs` as GET /v1/models/{id} answers it (src/api/routes/models.ts). */
+const fileInputsOf = (id: string) => Object.fromEntries(catalog.get(id)!.fileInputs.map((input) => [input.field, { kind: input.kind }]));
+const formOf = (id: string) => fieldsOf(schemaOf(id), fileInputsOf(id));
+const byName = (id: string) => Object.fromEntries(formOf(id).map((field) => [field.name, field]));
 
 describe('schema → form', () => {
   test('each schema type gets its control: enums as selects, bounded numbers, toggles, long text as text areas', () => {
@@ -32,14 +35,16 @@ describe('schema → form', () => {
     assert.deepEqual(byName(MODEL_IDS.reframe).style!.control, { kind: 'json', expects: 'object' });
   });
 
-  test('file fields are found from the schema alone, with the catalog\'s rules; required fields come first', () => {
+  test('file fields are the model\'s file_inputs, picked by kind, with the catalog\'s rules; required fields come first', () => {
     for (const id of Object.values(MODEL_IDS)) {
       const model = catalog.get(id)!;
-      const files = fieldsOf(model.inputSchema).filter((field) => field.control.kind === 'file').map((field) => field.name);
+      const fields = formOf(id);
+      const files = fields.filter((field) => field.control.kind === 'file').map((field) => field.name);
       assert.deepEqual(files, model.fileInputs.map((input) => input.field), id);
-      const fields = fieldsOf(model.inputSchema);
       const firstOptional = fields.findIndex((field) => !field.required);
       assert.ok(fields.slice(firstOptional).every((field) => !field.required), `${id}: required fields first`);
+      // Without the list no field is a file field, however its schema looks.
+      assert.ok(fieldsOf(model.inputSchema, {}).every((field) => field.control.kind !== 'file'), `${id}: only file_inputs make file fields`);
     }
     const image = byName(MODEL_IDS.runway).promptImage!.control;
     assert.equal(image.kind, 'file');
@@ -47,11 +52,13 @@ describe('schema → form', () => {
       assert.equal(image.accept, 'image/*');
       assert.deepEqual(image.rules, catalog.get(MODEL_IDS.runway)!.fileInputs[0]!.rules);
     }
+    const video = fieldsOf({ type: 'object', properties: { clip: { type: 'string' } } }, { clip: { kind: 'video' } })[0]!.control;
+    assert.deepEqual(video, { kind: 'file', accept: 'video/*', rules: [] });
   });
 
   test('the form\'s first values, sent as they are, are accepted by the server\'s validator for every model (files filled in)', () => {
     for (const id of Object.values(MODEL_IDS)) {
-      const fields = fieldsOf(schemaOf(id));
+      const fields = formOf(id);
       const values = initialValues(fields);
       for (const field of fields) {
         if (field.control.kind === 'file') values[field.name] = 'https://example.test/picture.png';
@@ -65,27 +72,27 @@ describe('schema → form', () => {
   });
 
   test('values keep their schema types; empty optional fields are left to the server\'s defaults', () => {
-    const fields = fieldsOf(schemaOf(MODEL_IDS.runway));
+    const fields = formOf(MODEL_IDS.runway);
     const values = { ...initialValues(fields), promptText: 'zoom', promptImage: ' https://example.test/a.png ', seed: '42', duration: '10' };
     assert.deepEqual(buildInput(fields, values).input, { promptText: 'zoom', promptImage: 'https://example.test/a.png', ratio: '1280:768', duration: 10, seed: 42 });
     assert.deepEqual(buildInput(fields, { ...values, seed: '' }).input.seed, undefined);
   });
 
   test('what the schema forbids is caught before sending, at the field', () => {
-    const fields = fieldsOf(schemaOf(MODEL_IDS.dreamina));
+    const fields = formOf(MODEL_IDS.dreamina);
     const base = initialValues(fields);
     assert.deepEqual(buildInput(fields, { ...base, prompt: '' }).problems, { prompt: 'is required' });
     assert.deepEqual(buildInput(fields, { ...base, scale: '1.5' }).problems, { scale: 'must be <= 1' });
     assert.deepEqual(buildInput(fields, { ...base, scale: 'abc' }).problems, { scale: 'must be a number' });
     assert.deepEqual(buildInput(fields, { ...base, prompt: 'x'.repeat(801) }).problems, { prompt: 'must be at most 800 characters (now 801)' });
-    const runway = fieldsOf(schemaOf(MODEL_IDS.runway));
+    const runway = formOf(MODEL_IDS.runway);
     assert.deepEqual(buildInput(runway, { ...initialValues(runway), promptText: 'x', promptImage: 'https://example.test/a.png', seed: '1.5' }).problems, { seed: 'must be a whole number' });
-    const reframe = fieldsOf(schemaOf(MODEL_IDS.reframe));
+    const reframe = formOf(MODEL_IDS.reframe);
     assert.deepEqual(buildInput(reframe, { ...initialValues(reframe), style: '[1]' }).problems, { image: 'choose a file or give a URL', style: 'must be a JSON object' });
   });
 
   test('a server validation error is shown at the field its location names', () => {
-    const fields = fieldsOf(schemaOf(MODEL_IDS.runway));
+    const fields = formOf(MODEL_IDS.runway);
     assert.equal(fieldOfLocation(['body', 'promptImage'], fields), 'promptImage');
     assert.equal(fieldOfLocation(['body'], fields), undefined);
   });

@@ -3,6 +3,8 @@
  * (never in a URL or a cookie). A non-2xx answer becomes an ApiFailure carrying the server's error
  * envelope, so the page shows the server's own words.
  */
+import type { FileInputs } from './schema-form.ts';
+
 /** The status route's answer (SPEC §2, src/jobs/job-views.ts). */
 export interface StatusView {
   request_id: string;
@@ -34,6 +36,8 @@ export interface ModelSummary {
 
 export interface ModelDetail extends ModelSummary {
   input_schema: { [keyword: string]: unknown };
+  /** The inputs that take a file (a URL, a data: URI or an upload), by field. */
+  file_inputs: FileInputs;
   output_schema: { [keyword: string]: unknown };
 }
 

@@ -1,10 +1,11 @@
 /**
- * A model's input schema (as GET /v1/models/{id} gives it) → the fields of its form, and the
- * form's values → the exact JSON body of the submit. No model is named here: every control is
- * chosen from the schema alone, so a new catalog file gets a working form without code.
+ * A model's input schema and file inputs (as GET /v1/models/{id} gives them) → the fields of its
+ * form, and the form's values → the exact JSON body of the submit. No model is named here: every
+ * control is chosen from what the server lists, so a new catalog file gets a working form
+ * without code.
  * DOM-free on purpose: the unit tests in test/console/ run it in Node.
  */
-import type { FileRule } from '../../src/catalog/types.ts';
+import type { FileKind, FileRule } from '../../src/catalog/types.ts';
 
 type Schema = { [keyword: string]: unknown };
 
@@ -36,24 +37,14 @@ const MULTILINE_FROM = 200;
 export type FormValue = string | boolean;
 export type FormValues = Record<string, FormValue>;
 
-/**
- * A file field is one with the catalog's file rules (`validations`), or a text field the server
- * left unbounded: its catalog loader caps every text field at 20,000 characters except file
- * inputs (src/catalog/normalise.ts), which have URL and data: URI limits of their own.
- */
-function isFileField(property: Schema): boolean {
-  if (Array.isArray(property.validations)) return true;
-  return property.type === 'string' && property.maxLength === undefined && property.enum === undefined && property.format === undefined && property.pattern === undefined;
-}
+/** The model's file inputs as GET /v1/models/{id} lists them (`file_inputs`): field → the kind of file it takes. */
+export type FileInputs = Record<string, { kind: FileKind }>;
 
-/** What the picker offers: from the field's name (image/video), else both. */
-function acceptFor(name: string): string {
-  if (/video/i.test(name)) return 'video/*';
-  if (/image|img|photo|picture|mask/i.test(name)) return 'image/*';
-  return 'image/*,video/*';
-}
+/** What the picker offers for each kind of file input. */
+const ACCEPT: Record<FileKind, string> = { image: 'image/*', video: 'video/*' };
 
-function controlOf(name: string, property: Schema): Control {
+function controlOf(property: Schema, file: { kind: FileKind } | undefined): Control {
+  if (file) return { kind: 'file', accept: ACCEPT[file.kind] ?? 'image/*,video/*', rules: Array.isArray(property.validations) ? (property.validations as FileRule[]) : [] };
   if (Array.isArray(property.enum)) return { kind: 'select', options: property.enum as EnumValue[] };
   switch (property.type) {
     case 'boolean':
@@ -71,17 +62,16 @@ function controlOf(name: string, property: Schema): Control {
     default:
       break;
   }
-  if (isFileField(property)) return { kind: 'file', accept: acceptFor(name), rules: Array.isArray(property.validations) ? (property.validations as FileRule[]) : [] };
   const maxLength = typeof property.maxLength === 'number' ? property.maxLength : undefined;
   return { kind: 'text', multiline: maxLength === undefined || maxLength >= MULTILINE_FROM, ...(maxLength === undefined ? {} : { maxLength }) };
 }
 
 /** The form's fields in schema order, required ones first (what a run cannot do without). */
-export function fieldsOf(inputSchema: Schema): FieldSpec[] {
+export function fieldsOf(inputSchema: Schema, fileInputs: FileInputs): FieldSpec[] {
   const properties = (inputSchema.properties ?? {}) as Record<string, Schema>;
   const required = new Set(Array.isArray(inputSchema.required) ? (inputSchema.required as string[]) : []);
   const fields = Object.entries(properties).map(([name, property]): FieldSpec => {
-    const field: FieldSpec = { name, required: required.has(name), control: controlOf(name, property) };
+    const field: FieldSpec = { name, required: required.has(name), control: controlOf(property, Object.hasOwn(fileInputs, name) ? fileInputs[name] : undefined) };
     if (typeof property.title === 'string' && property.title.trim() !== '' && property.title !== name) field.title = property.title;
     if (typeof property.description === 'string' && property.description.trim() !== '') field.description = property.description;
     if ('default' in property) field.default = property.default;

@@ -23,7 +23,7 @@ export function ModelForm({ api, modelId }: { api: Api; modelId: string }) {
 }
 
 function LoadedForm({ api, model }: { api: Api; model: ModelDetail }) {
-  const fields = useMemo(() => fieldsOf(model.input_schema), [model]);
+  const fields = useMemo(() => fieldsOf(model.input_schema, model.file_inputs), [model]);
   const [values, setValues] = useState<FormValues>(() => initialValues(fields));
   const [shownProblems, setShownProblems] = useState<Record<string, string>>({});
   const [files, setFiles] = useState<Record<string, { busy: boolean; problem?: string }>>({});
