@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { fileInputsView } from '../../src/api/routes/models.ts';
 import { loadCatalog } from '../../src/catalog/catalog.ts';
 import { curlCommand, shellQuote, submitPath } from '../../web/src/curl.ts';
 import { buildInput, fieldOfLocation, fieldsOf, initialValues } from '../../web/src/schema-form.ts';
@@ -13,9 +14,8 @@ import { MODEL_IDS } from '../support/models.ts';
 
 const catalog = loadCatalog();
 const schemaOf = (id: string) => catalog.get(id)!.inputSchema;
-/** `file_inputs` as GET /v1/models/{id} answers it (src/api/routes/models.ts). */
-const fileInputsOf = (id: string) => Object.fromEntries(catalog.get(id)!.fileInputs.map((input) => [input.field, { kind: input.kind }]));
-const formOf = (id: string) => fieldsOf(schemaOf(id), fileInputsOf(id));
+/** The form as the console builds it from GET /v1/models/{id}: the schema and the route's own `file_inputs`. */
+const formOf = (id: string) => fieldsOf(schemaOf(id), fileInputsView(catalog.get(id)!));
 const byName = (id: string) => Object.fromEntries(formOf(id).map((field) => [field.name, field]));
 
 describe('schema → form', () => {

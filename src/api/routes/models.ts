@@ -8,7 +8,7 @@ import { settledFields } from '../../jobs/job-views.ts';
 import { holdSignal, preferredWait, SettleWaits } from '../../jobs/wait-for-settle.ts';
 import { ownerOf } from '../auth.ts';
 import { categoryCounts, filterModels } from '../../catalog/query.ts';
-import type { CatalogModel } from '../../catalog/types.ts';
+import type { CatalogModel, FileKind } from '../../catalog/types.ts';
 import { modelPageUrl } from '../model-page.ts';
 import { booleanQueryWords, queryErrorFormatter } from '../query-params.ts';
 import { categoryListSchema, errorResponses, modelDetailSchema, modelListQuerySchema, modelListSchema, submitResponseSchema } from '../schemas.ts';
@@ -35,14 +35,18 @@ export function modelSummary(ctx: Context, id: string) {
   return { model_id: model.id, display_name: model.displayName, categories: model.categories, description: model.description, engine: route.engineName, engine_available: route.engine !== undefined, model_url: modelPageUrl(ctx.config.publicUrl, model.id), base_price_usd: price.usd, price_unit: price.unit, pricing_note: price.note };
 }
 
+/** A model's `file_inputs` as the model routes answer them: field → the kind of file it takes. */
+export function fileInputsView(model: CatalogModel): Record<string, { kind: FileKind }> {
+  return Object.fromEntries(model.fileInputs.map((input) => [input.field, { kind: input.kind }]));
+}
+
 /** `draining`: aborted at shutdown, which ends every `Prefer: wait` hold at once. */
 export function modelRoutes(ctx: Context, jobs: JobService, draining?: AbortSignal) {
   const waits = new SettleWaits(ctx.store, ctx.config.maxWaitingRequests);
   const summary = (id: string) => modelSummary(ctx, id);
   // With the schemas come the file fields (an extension), so clients such as `modelgate run` know
   // which values to upload: on the detail route and on the list's include_schema entries alike.
-  const fileInputs = (model: CatalogModel) => Object.fromEntries(model.fileInputs.map((input) => [input.field, { kind: input.kind }]));
-  const detail = (model: CatalogModel) => ({ ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema, file_inputs: fileInputs(model) });
+  const detail = (model: CatalogModel) => ({ ...summary(model.id), input_schema: model.inputSchema, output_schema: model.outputSchema, file_inputs: fileInputsView(model) });
 
   return async function register(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: ModelListQuery }>(
