@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { ConfigError } from './config-error.ts';
 import { inputSettingsFromEnv, type InputSettings } from './inputs/settings.ts';
 import { tlsFilesSetting, type TlsFiles } from './tls/settings.ts';
@@ -163,12 +164,23 @@ function choiceSetting<T extends string>(env: Env, name: string, fallback: T, ch
 function databaseUrlSetting(env: Env): string | undefined {
   const raw = (env.MODELGATE_DATABASE_URL ?? '').trim();
   if (raw === '') return undefined;
-  const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  // The URL itself is not echoed: it usually carries a password.
-  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+  // Checked with the parser the store connects with (pg-connection-string), not the WHATWG URL
+  // parser: libpq's forms for a Unix socket, such as postgres://app:pw@/modelgate?host=/run/postgresql,
+  // are not URLs to WHATWG but are what operators write. The URL itself is not echoed: it usually
+  // carries a password.
+  if (!/^postgres(ql)?:\/\//i.test(raw) || !parsesAsConnectionString(raw)) {
     throw new ConfigError('MODELGATE_DATABASE_URL', 'must be a postgres:// or postgresql:// URL (unset it to use the embedded SQLite database)');
   }
   return raw;
+}
+
+function parsesAsConnectionString(raw: string): boolean {
+  try {
+    parseConnectionString(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function redisUrlSetting(env: Env): string | undefined {

@@ -28,10 +28,14 @@ describe('MODELGATE_DATABASE_URL', () => {
   test('postgres:// and postgresql:// URLs are accepted as given', () => {
     assert.equal(config('postgres://app:pw@127.0.0.1:5432/modelgate').databaseUrl, 'postgres://app:pw@127.0.0.1:5432/modelgate');
     assert.equal(config('postgresql://127.0.0.1/modelgate?sslmode=disable').databaseUrl, 'postgresql://127.0.0.1/modelgate?sslmode=disable');
+    // libpq's Unix-socket forms, which the WHATWG URL parser does not all take (a user and no host).
+    for (const socket of ['postgres://app:pw@/modelgate?host=/run/postgresql', 'postgresql:///modelgate?host=/run/postgresql', 'postgres://app@%2Frun%2Fpostgresql/modelgate']) {
+      assert.equal(config(socket).databaseUrl, socket);
+    }
   });
 
   test('anything else is refused with an error that names the variable and does not echo the password', () => {
-    for (const bad of ['mysql://app:s3cret@127.0.0.1/db', 'not a url', '127.0.0.1:5432/db', 'http://app:s3cret@127.0.0.1/']) {
+    for (const bad of ['mysql://app:s3cret@127.0.0.1/db', 'not a url', '127.0.0.1:5432/db', 'http://app:s3cret@127.0.0.1/', 'postgres://app:s3cret@127.0.0.1:port/db']) {
       assert.throws(
         () => config(bad),
         (error: unknown) => error instanceof ConfigError && error.message.includes('MODELGATE_DATABASE_URL') && !error.message.includes('s3cret'),

@@ -35,6 +35,41 @@ if (reachable !== true) {
       for (const store of opened.splice(0)) await store.close();
     });
 
+    test("settings an operator puts in the URL's options are kept, and do not replace ModelGate's own", async () => {
+      const url = new URL(TEST_DATABASE_URL);
+      url.searchParams.set('options', '-c statement_timeout=4321 -c enable_bitmapscan=on -c search_path=elsewhere');
+      const schema = schemas.schemaFor('url_options');
+      const client = new pg.Client(connectionConfig({ url: url.href, schema }, 'claims'));
+      await client.connect();
+      try {
+        const show = async (setting: string) => (await client.query(`SHOW ${setting}`)).rows[0][setting];
+        assert.equal(await show('statement_timeout'), '4321ms', "the operator's own setting");
+        assert.equal(await show('enable_bitmapscan'), 'off', 'ours wins where both set one (the claim plan depends on it)');
+        assert.equal(await show('search_path'), schema);
+        assert.equal(await show('synchronous_commit'), 'off', "the claim connection's own");
+      } finally {
+        await client.end();
+      }
+    });
+
+    test('a Unix-socket URL in the libpq form with a user (postgres://user@/db?host=/dir) opens the store', async (t) => {
+      const directory = await withAdmin(async (admin) => String((await admin.query('SHOW unix_socket_directories')).rows[0].unix_socket_directories).split(',')[0]!.trim());
+      if (directory === '') return t.skip('this PostgreSQL listens on no Unix socket');
+      const tcp = new URL(TEST_DATABASE_URL);
+      // Not a URL to the WHATWG parser (a user and no host): the form the setting's check once refused.
+      const socketUrl = `postgres://${tcp.username}@${tcp.pathname}?host=${encodeURIComponent(directory)}`;
+      assert.equal(URL.canParse(socketUrl), false);
+      const store = await schemas.open('unix_socket', socketUrl);
+      opened.push(store);
+      const job = newJob();
+      await store.insertJob(job);
+      assert.equal((await store.getJob(job.id, OWNER))?.state, 'queued');
+      const peers = await withAdmin(async (admin) =>
+        (await admin.query<{ addr: string | null }>('SELECT client_addr AS addr FROM pg_stat_activity WHERE application_name = $1', [`modelgate-pool-${schemas.schemaFor('unix_socket')}`])).rows,
+      );
+      assert.ok(peers.length > 0 && peers.every((peer) => peer.addr === null), `the pool's connections came over the socket (no client address): ${JSON.stringify(peers)}`);
+    });
+
     test('capabilities: wake-ups cross processes', async () => {
       assert.equal((await open('caps')).capabilities.crossProcessWakeups, true);
     });

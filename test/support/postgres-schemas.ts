@@ -32,10 +32,11 @@ export class PostgresSchemas {
     return `${this.run}_${name}`;
   }
 
-  open(name: string): Promise<PostgresStore> {
+  /** A store in the schema `name`, reached at TEST_DATABASE_URL or at another URL of the same database. */
+  open(name: string, url = TEST_DATABASE_URL): Promise<PostgresStore> {
     const schema = this.schemaFor(name);
     this.schemas.add(schema);
-    return PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4 });
+    return PostgresStore.open({ url, schema, poolSize: 4 });
   }
 
   async dropAll(): Promise<void> {

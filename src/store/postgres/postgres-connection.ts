@@ -5,10 +5,11 @@
 import { EventEmitter } from 'node:events';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Client, Pool, type ClientConfig } from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { migrateToLatest } from '../migrations/migrations.ts';
 
 export interface PostgresOptions {
-  /** postgres:// or postgresql:// URL. */
+  /** postgres:// or postgresql:// URL, in any form pg and libpq take (a Unix-socket host included). */
   url: string;
   /**
    * The schema holding ModelGate's tables, created when missing. Several installs (or test
@@ -43,10 +44,17 @@ export function connectionConfig(options: PostgresOptions, role: 'pool' | 'liste
   // (10,000 buffer hits per claim in a 5,000-job drain, docs/benchmarks.md). A bitmap scan never
   // stops early at a LIMIT, so that plan's cost grows with the queue; an index scan's does not.
   const asyncCommit = role === 'claims' ? ' -c synchronous_commit=off' : '';
+  const ours = `-c search_path=${schema} -c enable_bitmapscan=off${asyncCommit}`;
+  // The URL is parsed here, by the parser pg itself uses, rather than handed over as
+  // `connectionString`: pg lets every field of a connection string replace the same field given
+  // beside it, so an operator's `?options=-c statement_timeout=…` would silently drop the
+  // settings above. Theirs go first and ours after, and PostgreSQL keeps the last of a repeated
+  // setting. An application_name in the URL is the operator's choice and is kept.
+  const given = parseIntoClientConfig(options.url);
   return {
-    connectionString: options.url,
-    options: `-c search_path=${schema} -c enable_bitmapscan=off${asyncCommit}`,
-    application_name: `modelgate-${role}-${schema}`,
+    ...given,
+    options: given.options ? `${given.options} ${ours}` : ours,
+    application_name: given.application_name ?? `modelgate-${role}-${schema}`,
   };
 }
 
