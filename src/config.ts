@@ -66,6 +66,11 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** PostgreSQL instead of the embedded SQLite file, when set (postgres:// or postgresql://). */
   databaseUrl: string | undefined;
+  /**
+   * MODELGATE_DATABASE_TIMEOUT_MS: the longest one PostgreSQL statement may take, lock waits
+   * included; past it the request gets 503002 and a worker backs off (postgres-connection.ts, timeouts).
+   */
+  databaseTimeoutMs: number;
   /** Per-key request budget per minute; 0 disables rate limiting. */
   rateLimitPerMinute: number;
   /**
@@ -123,6 +128,7 @@ export const DEFAULTS = {
   shutdownGraceMs: 10_000,
   faultBackoffMs: 1_000,
   sqliteSynchronous: 'FULL',
+  databaseTimeoutMs: 30_000,
   rateLimitPerMinute: 0,
   maxRunningPerKey: 0,
   maxWaitingRequests: 1000,
@@ -317,6 +323,8 @@ export function loadConfig(env: Env = process.env): Config {
     faultBackoffMs: integerSetting(env, 'MODELGATE_FAULT_BACKOFF_MS', DEFAULTS.faultBackoffMs, 10, 600_000),
     sqliteSynchronous: choiceSetting(env, 'MODELGATE_SQLITE_SYNCHRONOUS', DEFAULTS.sqliteSynchronous, ['FULL', 'NORMAL']),
     databaseUrl: databaseUrlSetting(env),
+    // At least a second: the round trip of a loaded database must fit; at most an hour.
+    databaseTimeoutMs: integerSetting(env, 'MODELGATE_DATABASE_TIMEOUT_MS', DEFAULTS.databaseTimeoutMs, 1_000, 3_600_000),
     rateLimitPerMinute: integerSetting(env, 'MODELGATE_RATE_LIMIT_PER_MINUTE', DEFAULTS.rateLimitPerMinute, 0, 10_000_000),
     redisUrl: redisUrlSetting(env),
     maxRunningPerKey: integerSetting(env, 'MODELGATE_MAX_RUNNING_PER_KEY', DEFAULTS.maxRunningPerKey, 0, 1_000_000),

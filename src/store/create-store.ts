@@ -11,7 +11,7 @@ export async function createStore(config: Config): Promise<Store> {
   // PostgreSQL one never opens better-sqlite3's native module.
   if (config.databaseUrl) {
     const { PostgresStore } = await import('./postgres/postgres-store.ts');
-    return PostgresStore.open({ url: config.databaseUrl });
+    return PostgresStore.open({ url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs });
   }
   const { SqliteStore } = await import('./sqlite/sqlite-store.ts');
   return SqliteStore.open({ path: join(config.dataDir, 'modelgate.db'), synchronous: config.sqliteSynchronous });

@@ -32,9 +32,11 @@ const SQLITE_CODE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|PROTOCOL)
 
 /**
  * PostgreSQL SQLSTATE: 08 connection exception, 53 insufficient resources (53100 disk full),
- * 57P01–57P03 the server is shutting down or starting, 58 system error (I/O).
+ * 57014 a statement cancelled (statement_timeout: locked or overloaded past
+ * MODELGATE_DATABASE_TIMEOUT_MS), 57P01–57P03 the server is shutting down or starting, 58
+ * system error (I/O), 25P03 a session ended for idling in a transaction (a frozen client).
  */
-const PG_SQLSTATE = /^(08|53|57P0[1-3]|58)/;
+const PG_SQLSTATE = /^(08|53|57014|57P0[1-3]|58|25P03)/;
 
 /** What ffmpeg and other child processes print when a write fails for lack of room. */
 const FULL_DISK_WORDS = /No space left on device|Disk quota exceeded|database or disk is full/i;
@@ -62,7 +64,8 @@ export function isStorageFault(error: unknown): boolean {
  * reports a dropped connection in words, without a code.
  */
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
-const PG_CONNECTION_WORDS = /^Connection terminated|timeout exceeded when trying to connect/;
+// `Query read timeout`: pg's query_timeout, a connection that stopped answering (postgres-connection.ts, timeouts).
+const PG_CONNECTION_WORDS = /^Connection terminated|timeout exceeded when trying to connect|^Query read timeout/;
 
 export function isStoreUnreachable(error: unknown): boolean {
   if (isStorageFault(error)) return true;

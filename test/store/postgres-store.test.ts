@@ -37,13 +37,14 @@ if (reachable !== true) {
 
     test("settings an operator puts in the URL's options are kept, and do not replace ModelGate's own", async () => {
       const url = new URL(TEST_DATABASE_URL);
-      url.searchParams.set('options', '-c statement_timeout=4321 -c enable_bitmapscan=on -c search_path=elsewhere');
+      url.searchParams.set('options', '-c lock_timeout=4321 -c statement_timeout=99999 -c enable_bitmapscan=on -c search_path=elsewhere');
       const schema = schemas.schemaFor('url_options');
       const client = new pg.Client(connectionConfig({ url: url.href, schema }, 'claims'));
       await client.connect();
       try {
         const show = async (setting: string) => (await client.query(`SHOW ${setting}`)).rows[0][setting];
-        assert.equal(await show('statement_timeout'), '4321ms', "the operator's own setting");
+        assert.equal(await show('lock_timeout'), '4321ms', "the operator's own setting");
+        assert.equal(await show('statement_timeout'), '30s', 'MODELGATE_DATABASE_TIMEOUT_MS (its default here) rules the time limit');
         assert.equal(await show('enable_bitmapscan'), 'off', 'ours wins where both set one (the claim plan depends on it)');
         assert.equal(await show('search_path'), schema);
         assert.equal(await show('synchronous_commit'), 'off', "the claim connection's own");

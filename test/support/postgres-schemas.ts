@@ -33,10 +33,10 @@ export class PostgresSchemas {
   }
 
   /** A store in the schema `name`, reached at TEST_DATABASE_URL or at another URL of the same database. */
-  open(name: string, url = TEST_DATABASE_URL): Promise<PostgresStore> {
+  open(name: string, url = TEST_DATABASE_URL, options: { timeoutMs?: number } = {}): Promise<PostgresStore> {
     const schema = this.schemaFor(name);
     this.schemas.add(schema);
-    return PostgresStore.open({ url, schema, poolSize: 4 });
+    return PostgresStore.open({ url, schema, poolSize: 4, ...options });
   }
 
   async dropAll(): Promise<void> {

@@ -18,7 +18,39 @@ export interface PostgresOptions {
   schema?: string;
   /** Connections in the pool; the LISTEN connection comes on top. Default 10. */
   poolSize?: number;
+  /** MODELGATE_DATABASE_TIMEOUT_MS: how long one statement may take (see `timeouts`). Default 30 s. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_DATABASE_TIMEOUT_MS = 30_000;
+/** Connecting, or waiting for a free pooled connection, never takes longer than this. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+/** How much longer than the server's own limit the client waits for any answer at all. */
+const CLIENT_GRACE_MS = 2_000;
+/** A connection idle this long is probed (TCP keepalive), so a vanished peer is noticed within seconds of it. */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * Every wait on PostgreSQL is bounded, so a request gets 503002 (and a worker backs off) rather
+ * than hanging while the database is locked, overloaded or cut off:
+ * - statement_timeout: the server cancels a statement that runs (or waits for a lock) longer
+ *   than the limit; the connection stays usable. idle_in_transaction_session_timeout: a client
+ *   that stops in the middle of a transaction (a frozen process) loses its session and its locks.
+ * - query_timeout, a little longer: the client gives up on a connection that does not answer at
+ *   all (a host cut off without a reset); the pool then drops that connection (postgres-store.ts).
+ * - connectionTimeoutMillis: connecting, and waiting for a free pooled connection.
+ * - TCP keepalive: an idle connection to a vanished host is found dead in seconds, not hours.
+ * Migrations ('migrate') are not limited per statement: building an index over a large table
+ * may take longer than any request should, and they run once, before the process serves.
+ */
+function timeouts(options: PostgresOptions, role: Role): Partial<ClientConfig> {
+  const limit = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
+  const common = { connectionTimeoutMillis: Math.min(limit, MAX_CONNECT_TIMEOUT_MS), keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
+  if (role === 'migrate') return { ...common, statement_timeout: 0, idle_in_transaction_session_timeout: 0 };
+  return { ...common, statement_timeout: limit, idle_in_transaction_session_timeout: limit, query_timeout: limit + CLIENT_GRACE_MS };
+}
+
+type Role = 'pool' | 'listen' | 'claims' | 'migrate';
 
 // Kept short and plain so it can be spliced into search_path and a NOTIFY channel name
 // (identifiers stop at 63 bytes) without quoting rules to get wrong.
@@ -32,7 +64,7 @@ export function validateSchemaName(schema: string): string {
 }
 
 /** application_name says whose connection it is and what for, e.g. in pg_stat_activity. */
-export function connectionConfig(options: PostgresOptions, role: 'pool' | 'listen' | 'claims'): ClientConfig {
+export function connectionConfig(options: PostgresOptions, role: Role): ClientConfig {
   const schema = validateSchemaName(options.schema ?? 'public');
   // A startup parameter rather than a SET after connecting: it is in force before the first
   // query on every new pooled connection, with no window where a query runs in another schema.
@@ -49,10 +81,12 @@ export function connectionConfig(options: PostgresOptions, role: 'pool' | 'liste
   // `connectionString`: pg lets every field of a connection string replace the same field given
   // beside it, so an operator's `?options=-c statement_timeout=…` would silently drop the
   // settings above. Theirs go first and ours after, and PostgreSQL keeps the last of a repeated
-  // setting. An application_name in the URL is the operator's choice and is kept.
+  // setting. An application_name in the URL is the operator's choice and is kept. The time
+  // limits are startup parameters of their own, which PostgreSQL applies after `options`.
   const given = parseIntoClientConfig(options.url);
   return {
     ...given,
+    ...timeouts(options, role),
     options: given.options ? `${given.options} ${ours}` : ours,
     application_name: given.application_name ?? `modelgate-${role}-${schema}`,
   };
@@ -86,13 +120,16 @@ export async function openPostgresPool(options: PostgresOptions): Promise<Pool> 
   // pool; unhandled, that would crash the process. The pool replaces it on the next checkout,
   // and the query that needed it reports its own error to its caller.
   pool.on('error', () => {});
+  // Schema and migrations on a connection of their own, without the per-statement limit (timeouts()).
+  const migrations = new Pool({ ...connectionConfig(options, 'migrate'), max: 1 });
+  migrations.on('error', () => {});
   try {
-    await ensureSchema(pool, schema);
-    const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-    // kysely.destroy() would end the shared pool, so the migrator's instance is just dropped.
+    await ensureSchema(migrations, schema);
+    const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: migrations }) });
     await migrateWithRetry(() => migrateToLatest(kysely, 'postgres', schema));
+    await kysely.destroy();
   } catch (error) {
-    await pool.end();
+    await Promise.all([migrations.end().catch(() => {}), pool.end()]);
     throw error;
   }
   return pool;

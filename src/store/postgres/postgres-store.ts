@@ -4,7 +4,7 @@
  * per batch); wake-ups cross processes with LISTEN/NOTIFY (capabilities.crossProcessWakeups).
  */
 import { randomUUID } from 'node:crypto';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { fileToRow, ignoredFieldsColumn, rowToDeletableJob, rowToListedJob, noticesColumn, rowToApiKey, rowToClaimedJob, rowToFile, rowToJob, rowToJobAttemptState, rowToUsageGroup, usageToColumns, workerLostMessage, type UsageColumns, type ApiKeyRow, type FileRow, type JobRow, type UsageRow, rowToModelLoad, type LoadRow } from '../rows.ts';
 import { NO_USAGE, type ApiKeyRecord, type CancelOutcome, type ClaimedJob, type FileRecord, type IdempotencyClaim, type IdempotentInsert, type JobAttemptState, type JobError, type JobOutputFile, type JobRecord, type JobState, type JobStatusRecord, type JobUsage, type NewJob, type Store, type SweepResult, type UsageGroup, type UsageQuery, type ClaimLimits, type ModelLoad, type DeletableJob, type JobListQuery, type ListedJob , type WebhookDelivery, type WebhookOutcome, type WebhookState } from '../store.ts';
 import { SubmitBatcher } from '../submit-batcher.ts';
@@ -55,6 +55,21 @@ interface StatusKey {
  */
 function statementRejected(error: unknown): boolean {
   return (error as { severity?: unknown } | undefined)?.severity === 'ERROR';
+}
+
+/**
+ * A client goes back to the pool only in a known state: after success, or after an error the
+ * server reported for the statement (statementRejected). After any other failure (the client's
+ * query timeout on a connection that stopped answering, a broken socket) a statement may still
+ * be in flight on it, and whatever used it next would wait behind that: the pool closes it.
+ */
+function giveBack(client: PoolClient, failure: unknown): void {
+  client.release(failure === undefined || statementRejected(failure) ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
+}
+
+/** Rolls back after `error`, unless the connection is being dropped anyway (giveBack): a ROLLBACK would only wait behind the stuck statement. */
+async function rollBackAfter(client: PoolClient, error: unknown): Promise<void> {
+  if (statementRejected(error)) await client.query('ROLLBACK').catch(() => undefined);
 }
 
 export class PostgresStore implements Store {
@@ -134,6 +149,7 @@ export class PostgresStore implements Store {
     await this.batcher.flush();
     const client = await this.pool.connect();
     const q = <R extends QueryResultRow>(statement: NamedStatement, values: unknown[]) => client.query<R>({ name: statement.name, text: statement.text, values });
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       await q(SQL.dropExpiredIdempotencyKey, [job.ownerKeyId, claim.key, claim.now]);
@@ -150,10 +166,11 @@ export class PostgresStore implements Store {
       if (result.outcome === 'created') this.wakeups.notify();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      failure = error;
+      await rollBackAfter(client, error);
       throw error;
     } finally {
-      client.release();
+      giveBack(client, failure);
     }
   }
 
@@ -265,6 +282,7 @@ export class PostgresStore implements Store {
 
   private async keptWithinQuota(row: QuotaJobRow): Promise<boolean> {
     const client = await this.claimPool.connect();
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       await client.query({ name: SQL.lockOwnerQuota.name, text: SQL.lockOwnerQuota.text, values: [`${this.channel}:${row.owner_key_id}`] });
@@ -274,10 +292,11 @@ export class PostgresStore implements Store {
       await client.query('COMMIT');
       return keep;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      failure = error;
+      await rollBackAfter(client, error);
       throw error;
     } finally {
-      client.release();
+      giveBack(client, failure);
     }
   }
 
@@ -293,6 +312,7 @@ export class PostgresStore implements Store {
     for (let tries = 0; tries < QUOTA_CLAIM_TRIES; tries++) {
       const client = await this.claimPool.connect();
       const q = <R extends QueryResultRow>(statement: NamedStatement, params: unknown[]) => client.query<R>({ name: statement.name, text: statement.text, values: params });
+      let failure: unknown;
       try {
         await client.query('BEGIN');
         const row = (await q<QuotaJobRow>(SQL.claimNext, values)).rows[0];
@@ -313,10 +333,11 @@ export class PostgresStore implements Store {
         }
         await client.query('ROLLBACK');
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        failure = error;
+        await rollBackAfter(client, error);
         throw error;
       } finally {
-        client.release();
+        giveBack(client, failure);
       }
     }
     // Lost the race every time: the slot polls again shortly, as when the queue is empty.
