@@ -14,7 +14,7 @@ export const ERROR_CATALOG = {
   rate_limited: { code: 429001, status: 429, meaning: 'Too many requests for this API key; retry after `Retry-After` seconds.' },
   internal: { code: 500001, status: 500, meaning: 'An unexpected server error; the request was not accepted.' },
   shutting_down: { code: 503001, status: 503, meaning: 'The server is shutting down and takes no new requests; retry after `Retry-After` seconds.' },
-  storage_unavailable: { code: 503002, status: 503, meaning: 'The server\'s storage is failing (a full disk, the database unreachable); nothing was saved; retry after `Retry-After` seconds.' },
+  storage_unavailable: { code: 503002, status: 503, meaning: 'The server\'s storage is failing (a full disk, the database unreachable); the request was not carried out; retry after `Retry-After` seconds.' },
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_CATALOG;

@@ -15,7 +15,7 @@ const STORAGE_RETRY_AFTER_S = 5;
 function toApiError(error: FastifyError): ApiError {
   if (error instanceof ApiError) return error;
   if (isStoreUnreachable(error)) {
-    return new ApiError('storage_unavailable', `The server's storage is failing (a full disk or the database unreachable), so nothing was saved; retry in ${STORAGE_RETRY_AFTER_S} s.`, {
+    return new ApiError('storage_unavailable', `The server's storage is failing (a full disk or the database unreachable), so the request was not carried out; retry in ${STORAGE_RETRY_AFTER_S} s.`, {
       headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
     });
   }

@@ -168,6 +168,9 @@ if (reachable !== true) {
       assert.ok(Number(during.headers['retry-after']) > 0);
       // The key lookup (cached for 1 s) or the status read, whichever meets the cut first, waits its limit once.
       assert.ok(ms <= 2 * CLIENT_LIMIT_MS + SLACK_MS, `answered after ${Math.round(ms)} ms`);
+      const refused = await h.app.inject({ method: 'POST', url: `/v1/models/${MODELS.dreamina}`, headers: { ...h.auth, 'content-type': 'application/json' }, payload: { prompt: 'during the cut' } });
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.equal(refused.json().error_code, 503002, 'a submit that could not be saved is not acknowledged');
 
       cut.heal();
       const healed = await h.app.inject({ method: 'GET', url: statusUrl, headers: h.auth });
