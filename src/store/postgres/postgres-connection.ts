@@ -22,7 +22,8 @@ export interface PostgresOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_DATABASE_TIMEOUT_MS = 30_000;
+/** The default of MODELGATE_DATABASE_TIMEOUT_MS (config.ts), for stores opened without it. */
+const DEFAULT_DATABASE_TIMEOUT_MS = 30_000;
 /** Connecting, or waiting for a free pooled connection, never takes longer than this. */
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 /** How much longer than the server's own limit the client waits for any answer at all. */
