@@ -13,6 +13,6 @@ export async function createBlobStore(config: Pick<Config, 'dataDir' | 'publicUr
   if (s3 === undefined) return new LocalBlobStore(join(config.dataDir, 'blobs'), config.publicUrl);
   const [{ createS3Client }, { S3BlobStore }] = await Promise.all([import('./s3/s3-client.ts'), import('./s3/s3-blob-store.ts')]);
   // Endpoint, region and credentials: the SDK's own variables and chain (AWS_ENDPOINT_URL_S3, …).
-  const client = createS3Client({ forcePathStyle: s3.forcePathStyle });
+  const client = createS3Client({ forcePathStyle: s3.forcePathStyle, timeoutMs: s3.timeoutMs });
   return new S3BlobStore({ client, bucket: s3.bucket, prefix: s3.prefix, publicUrl: config.publicUrl, publicBaseUrl: s3.publicBaseUrl });
 }

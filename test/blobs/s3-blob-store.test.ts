@@ -6,18 +6,19 @@ import { createS3Client } from '../../src/blobs/s3/s3-client.ts';
 import { S3BlobStore } from '../../src/blobs/s3/s3-blob-store.ts';
 import { isStorageFault } from '../../src/store/storage-fault.ts';
 import { startS3Bucket, type S3Bucket } from '../support/s3-bucket.ts';
+import { startTcpPartition } from '../support/tcp-partition.ts';
 import { blobStoreSuite } from './blob-store-suite.ts';
 import { startS3rverProcess } from './s3rver-process.ts';
 
 const MIB = 1024 * 1024;
 
-function client(endpoint: string): S3Client {
-  return createS3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, maxAttempts: 1 });
+function client(endpoint: string, timeoutMs?: number): S3Client {
+  return createS3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, maxAttempts: 1, ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
-function s3Store(endpoint: string, options: { bucket?: string; prefix?: string; publicBaseUrl?: string } = {}): S3BlobStore {
+function s3Store(endpoint: string, options: { bucket?: string; prefix?: string; publicBaseUrl?: string; timeoutMs?: number } = {}): S3BlobStore {
   return new S3BlobStore({
-    client: client(endpoint),
+    client: client(endpoint, options.timeoutMs),
     bucket: options.bucket ?? 'modelgate',
     prefix: options.prefix ?? 'mg/',
     publicUrl: 'http://mg.test',
@@ -71,6 +72,52 @@ describe('S3 blob store specifics', () => {
     const store = s3Store(bucket.endpoint, { publicBaseUrl: 'https://cdn.example/files' });
     assert.equal(store.url('outputs/a/1-b/0.png'), 'https://cdn.example/files/mg/outputs/a/1-b/0.png');
     await store.close();
+  });
+
+  test('a bucket that stops answering without a reset: requests and a download under way fail as storage faults within the limit, and work again once it answers', async () => {
+    const limitMs = 1_000;
+    const relay = await startTcpPartition({ host: '127.0.0.1', port: Number(new URL(bucket.endpoint).port) });
+    const store = s3Store(`http://127.0.0.1:${relay.port}`, { timeoutMs: limitMs });
+    try {
+      const key = 'outputs/a/1-b/silent.bin';
+      await store.put(key, Buffer.alloc(4 * MIB, 7), 'application/octet-stream');
+      // A download under way when the bucket goes silent: its stream errors instead of stalling forever.
+      const download = await store.read(key);
+      const failed = new Promise<{ error: unknown; ms: number }>((resolve) => {
+        let started = 0;
+        download.once('data', () => {
+          relay.cut();
+          started = performance.now();
+          download.pause();
+          setTimeout(() => download.resume(), 50);
+        });
+        download.on('error', (error) => resolve({ error, ms: performance.now() - started }));
+        download.on('end', () => resolve({ error: undefined, ms: performance.now() - started }));
+      });
+      const stalled = await failed;
+      assert.ok(stalled.error !== undefined, 'the download ended although the bucket had gone silent');
+      assert.ok(stalled.ms <= limitMs + 2_000, `the stalled download failed after ${Math.round(stalled.ms)} ms, limit ${limitMs} ms`);
+
+      for (const [what, attempt] of [
+        ['put', () => store.put('outputs/a/1-b/other.png', Buffer.from('x'), 'image/png')],
+        ['head', () => store.head(key)],
+        ['read', () => store.read(key)],
+      ] as Array<[string, () => Promise<unknown>]>) {
+        const started = performance.now();
+        await assert.rejects(attempt(), (error: unknown) => {
+          assert.ok(isStorageFault(error), `${what}: ${String(error)}`);
+          return true;
+        });
+        const ms = performance.now() - started;
+        assert.ok(ms <= limitMs + 2_000, `${what} failed after ${Math.round(ms)} ms, limit ${limitMs} ms`);
+      }
+
+      relay.heal();
+      assert.equal((await store.head(key))?.size, 4 * MIB);
+    } finally {
+      await store.close();
+      await relay.close();
+    }
   });
 
   test('an unreachable S3 is a storage fault, not a missing blob or the job\'s error', async () => {

@@ -35,6 +35,17 @@ describe('configuration', () => {
     rejects({ MODELGATE_LOG_LEVEL: 'loud' }, 'MODELGATE_LOG_LEVEL');
     rejects({ MODELGATE_SQLITE_SYNCHRONOUS: 'OFF' }, 'MODELGATE_SQLITE_SYNCHRONOUS');
     rejects({ MODELGATE_CONFIG: '/nonexistent/modelgate.json' }, 'MODELGATE_CONFIG');
+    rejects({ MODELGATE_DATABASE_TIMEOUT_MS: '500' }, 'MODELGATE_DATABASE_TIMEOUT_MS');
+    rejects({ MODELGATE_S3_URL: 's3://bucket', MODELGATE_S3_TIMEOUT_MS: '10s' }, 'MODELGATE_S3_TIMEOUT_MS');
+    rejects({ MODELGATE_S3_URL: 's3://bucket', MODELGATE_S3_TIMEOUT_MS: '999' }, 'MODELGATE_S3_TIMEOUT_MS');
+    rejects({ MODELGATE_S3_TIMEOUT_MS: '5000' }, 'MODELGATE_S3_TIMEOUT_MS');
+  });
+
+  test('time limits for the database and the bucket: 30 s unless set', () => {
+    assert.equal(loadConfig({}).databaseTimeoutMs, 30_000);
+    assert.equal(loadConfig({ MODELGATE_DATABASE_TIMEOUT_MS: '5000' }).databaseTimeoutMs, 5_000);
+    assert.equal(loadConfig({ MODELGATE_S3_URL: 's3://bucket' }).s3?.timeoutMs, 30_000);
+    assert.equal(loadConfig({ MODELGATE_S3_URL: 's3://bucket', MODELGATE_S3_TIMEOUT_MS: '2500' }).s3?.timeoutMs, 2_500);
   });
 
   test('MODELGATE_CONFIG (JSON or YAML) adds engines and routes models; bad files name the problem', () => {

@@ -6,6 +6,28 @@
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
-export function createS3Client(options: { forcePathStyle: boolean } & Pick<S3ClientConfig, 'endpoint' | 'region' | 'credentials' | 'maxAttempts'>): S3Client {
-  return new S3Client({ ...options, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+/** Connecting never takes longer than this, whatever MODELGATE_S3_TIMEOUT_MS says. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+export interface S3ClientOptions extends Pick<S3ClientConfig, 'endpoint' | 'region' | 'credentials' | 'maxAttempts'> {
+  forcePathStyle: boolean;
+  /** MODELGATE_S3_TIMEOUT_MS; default 30 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * The SDK's HTTP handler waits forever by default: a bucket cut off without a reset (a
+ * partition, a dead load balancer) would hold an upload, and with it a running job, or a
+ * download the API streams, for as long as the process lives. Here connecting is bounded, and so
+ * is silence on an open connection (socketTimeout: no byte either way for that long), which
+ * fails the request as a TimeoutError, a storage fault (s3-errors.ts), after the SDK's retries.
+ * No bound on a whole request: a large part on a slow link may take long while bytes move.
+ */
+export function createS3Client({ timeoutMs = 30_000, ...options }: S3ClientOptions): S3Client {
+  return new S3Client({
+    ...options,
+    requestHandler: { connectionTimeout: Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS), socketTimeout: timeoutMs },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

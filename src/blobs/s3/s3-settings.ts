@@ -18,7 +18,14 @@ export interface S3Settings {
    * or a CDN's) instead of ModelGate's `/v1/blobs/<key>`. No trailing slash.
    */
   publicBaseUrl: string | undefined;
+  /**
+   * MODELGATE_S3_TIMEOUT_MS: how long a connection to the bucket may stay silent (connecting, or
+   * mid-transfer) before the request fails as a storage fault (s3-client.ts).
+   */
+  timeoutMs: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -55,14 +62,25 @@ function publicBaseUrl(env: Env): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
+function timeoutMs(env: Env): number {
+  const raw = (env.MODELGATE_S3_TIMEOUT_MS ?? '').trim();
+  if (raw === '') return DEFAULT_TIMEOUT_MS;
+  const value = Number(raw);
+  // At least a second (a loaded bucket's first byte must fit), at most an hour.
+  if (!/^\d+$/.test(raw) || value < 1_000 || value > 3_600_000) {
+    throw new ConfigError('MODELGATE_S3_TIMEOUT_MS', `must be a whole number of milliseconds from 1000 to 3600000, got ${JSON.stringify(env.MODELGATE_S3_TIMEOUT_MS)}`);
+  }
+  return value;
+}
+
 /** Undefined when MODELGATE_S3_URL is unset: blobs then stay on local disk. */
 export function s3SettingsFromEnv(env: Env): S3Settings | undefined {
   const raw = (env.MODELGATE_S3_URL ?? '').trim();
   if (raw === '') {
-    for (const name of ['MODELGATE_S3_FORCE_PATH_STYLE', 'MODELGATE_S3_PUBLIC_BASE_URL']) {
+    for (const name of ['MODELGATE_S3_FORCE_PATH_STYLE', 'MODELGATE_S3_PUBLIC_BASE_URL', 'MODELGATE_S3_TIMEOUT_MS']) {
       if ((env[name] ?? '').trim() !== '') throw new ConfigError(name, 'only applies with MODELGATE_S3_URL, which is not set');
     }
     return undefined;
   }
-  return { ...location(raw), forcePathStyle: flag(env, 'MODELGATE_S3_FORCE_PATH_STYLE'), publicBaseUrl: publicBaseUrl(env) };
+  return { ...location(raw), forcePathStyle: flag(env, 'MODELGATE_S3_FORCE_PATH_STYLE'), publicBaseUrl: publicBaseUrl(env), timeoutMs: timeoutMs(env) };
 }
