@@ -2,8 +2,8 @@
  * MODELGATE_RATE_LIMIT_PER_MINUTE, per API key, in the one place every API server sees:
  *
  * - Redis when MODELGATE_REDIS_URL is set (the plugin's own Redis store: an atomic Lua INCR with
- *   a TTL). If Redis stops answering, requests are let through (logged, throttled) rather than
- *   failed: the limit protects the service, so losing it must not take the service down.
+ *   a TTL). If Redis fails or stops answering (1 s), requests are let through (logged, throttled)
+ *   rather than failed: the limit protects the service, so losing it must not take the service down.
  * - else PostgreSQL when the store has shared rate windows (Store.hitRateWindow): one upsert per
  *   request. A database failure there is the request's storage failure (503002), as the key
  *   lookup before it would be.
@@ -22,6 +22,12 @@ import { ThrottledLog } from '../throttled-log.ts';
 import { windowStoreClass } from './window-store.ts';
 
 const WINDOW_MS = 60_000;
+/**
+ * A Redis that answers nothing (cut off without a reset) would hold every authenticated request
+ * at its rate check; past this the check fails and, as for any Redis failure, the request passes
+ * unlimited. A healthy check takes well under a millisecond.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
 /** Registers the limit on `app` (the authenticated routes); does nothing when no limit is set. */
 export async function installRateLimit(app: FastifyInstance, ctx: Context): Promise<void> {
@@ -50,7 +56,7 @@ export async function installRateLimit(app: FastifyInstance, ctx: Context): Prom
 async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
   // Imported here, not at the top: ioredis costs every process ~20 MB of RSS, and only a Redis setup needs it.
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, keepAlive: 10_000 });
   const faults = new ThrottledLog(app.log);
   redis.on('error', (error: Error) => faults.write('warn', 'redis', { err: error }, 'Redis for rate limits fails; requests pass unlimited meanwhile'));
   try {

@@ -12,6 +12,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { createHarness, waitFor } from '../support/harness.ts';
 import { PostgresSchemas, reachable, TEST_DATABASE_URL } from '../support/postgres-schemas.ts';
 import { freePort } from '../support/processes.ts';
+import { startTcpPartition } from '../support/tcp-partition.ts';
 
 const BUDGET = 4;
 const env = { MODELGATE_RATE_LIMIT_PER_MINUTE: String(BUDGET) };
@@ -88,6 +89,34 @@ describe('Redis (MODELGATE_REDIS_URL): two API servers', () => {
     } finally {
       await second.close();
       await h.close();
+    }
+  });
+
+  test('a Redis that stops answering without a reset: requests pass unlimited within a second instead of waiting on it', { skip: redisServer ? false : 'redis-server is not installed (.ci/run installs it)', timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const silent = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const relay = await startTcpPartition({ host: '127.0.0.1', port });
+    try {
+      await waitFor(() => canConnect(port), Boolean, 10_000, 50);
+      const h = await createHarness({ env: { ...env, MODELGATE_REDIS_URL: `redis://127.0.0.1:${relay.port}` } });
+      try {
+        const ask = () => h.app.inject({ method: 'GET', url: '/v1/models', headers: h.auth });
+        assert.equal((await ask()).headers['x-ratelimit-remaining'], String(BUDGET - 1), 'counted in Redis while it answers');
+        relay.cut();
+        for (let i = 0; i < BUDGET + 1; i++) {
+          const started = performance.now();
+          const answer = await ask();
+          const ms = performance.now() - started;
+          assert.equal(answer.statusCode, 200, answer.body);
+          assert.ok(ms < 1_000 + 1_500, `request ${i} waited ${Math.round(ms)} ms on a silent Redis`);
+        }
+      } finally {
+        relay.heal();
+        await h.close();
+      }
+    } finally {
+      await relay.close();
+      silent.kill();
     }
   });
 });

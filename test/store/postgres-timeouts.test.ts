@@ -45,7 +45,8 @@ async function elapsed(run: () => Promise<unknown>): Promise<{ ms: number; error
 if (reachable !== true) {
   test(`PostgreSQL time limits (skipped: cannot connect to ${TEST_DATABASE_URL}: ${reachable})`, { skip: true }, () => {});
 } else {
-  describe('PostgreSQL time limits', () => {
+  // Without the limits these tests would wait forever: the timeout makes that a failure.
+  describe('PostgreSQL time limits', { timeout: 60_000 }, () => {
     const target = new URL(TEST_DATABASE_URL);
     const cleanups: Array<() => Promise<unknown>> = [];
     afterEach(async () => {
