@@ -50,6 +50,11 @@ export interface Config {
   workers: number;
   logLevel: string;
   bodyLimitBytes: number;
+  /**
+   * MODELGATE_REQUEST_TIMEOUT_MS: the longest a client may take to send one request, headers and
+   * body; past it the connection is closed (api/app.ts). Answers are not limited by it.
+   */
+  requestTimeoutMs: number;
   leaseMs: number;
   maxAttempts: number;
   sweepIntervalMs: number;
@@ -121,6 +126,8 @@ export const DEFAULTS = {
   workers: 2,
   logLevel: 'info',
   bodyLimitBytes: 1024 * 1024,
+  // Node's own default, which Fastify turns off (0) unless told otherwise.
+  requestTimeoutMs: 300_000,
   leaseMs: 30_000,
   maxAttempts: 3,
   sweepIntervalMs: 5_000,
@@ -315,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     workers: integerSetting(env, 'MODELGATE_WORKERS', DEFAULTS.workers, 0, 256),
     logLevel: choiceSetting(env, 'MODELGATE_LOG_LEVEL', DEFAULTS.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     bodyLimitBytes: integerSetting(env, 'MODELGATE_BODY_LIMIT', DEFAULTS.bodyLimitBytes, 1024, 1024 ** 3),
+    requestTimeoutMs: integerSetting(env, 'MODELGATE_REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 1_000, 3_600_000),
     leaseMs,
     maxAttempts: integerSetting(env, 'MODELGATE_MAX_ATTEMPTS', DEFAULTS.maxAttempts, 1, 100),
     sweepIntervalMs: integerSetting(env, 'MODELGATE_SWEEP_INTERVAL_MS', Math.min(DEFAULTS.sweepIntervalMs, leaseMs), 10, 3600_000),

@@ -59,13 +59,31 @@ function requestIdSequence(): () => string {
   return () => prefix + (next++).toString(16).padStart(12, '0');
 }
 
+/**
+ * A client that sends its request slowly (a byte now and then: slowloris) holds a connection and
+ * its memory for as long as it likes unless the server bounds the request: Fastify turns Node's
+ * bound off by default. MODELGATE_REQUEST_TIMEOUT_MS bounds the whole request, headers and body
+ * (an upload included), and the headers alone get at most Node's 60 s. Node enforces both on an
+ * interval (30 s by default); a quarter of the limit keeps the cut near it.
+ */
+function requestLimits(requestTimeoutMs: number) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.round(requestTimeoutMs / 4))),
+  };
+}
+
 export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<FastifyInstance> {
   const nextRequestId = requestIdSequence();
+  const limits = requestLimits(ctx.config.requestTimeoutMs);
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
+    requestTimeout: limits.requestTimeout,
+    http: { connectionsCheckingInterval: limits.connectionsCheckingInterval },
     // HTTP/1.1 over TLS (no ALPN h2): what undici, curl and the RunComfy clients speak, keep-alive included.
-    ...(options.https ? { https: options.https } : {}),
+    ...(options.https ? { https: { ...options.https, connectionsCheckingInterval: limits.connectionsCheckingInterval } } : {}),
     // Our own request id, or the caller's when it sent a sane one, echoed on every response.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -85,6 +103,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       sendApiError(request, reply, notFoundRoute(request));
     },
   });
+  app.server.headersTimeout = limits.headersTimeout;
   // One hook in front of every route, callback style (no promise per request): the request id
   // goes on the answer here, before any route work, so every reply has it without an onSend
   // hook per response; replies made before hooks run (router refusals, 404) set it in

@@ -36,12 +36,15 @@ describe('configuration', () => {
     rejects({ MODELGATE_SQLITE_SYNCHRONOUS: 'OFF' }, 'MODELGATE_SQLITE_SYNCHRONOUS');
     rejects({ MODELGATE_CONFIG: '/nonexistent/modelgate.json' }, 'MODELGATE_CONFIG');
     rejects({ MODELGATE_DATABASE_TIMEOUT_MS: '500' }, 'MODELGATE_DATABASE_TIMEOUT_MS');
+    rejects({ MODELGATE_REQUEST_TIMEOUT_MS: '0' }, 'MODELGATE_REQUEST_TIMEOUT_MS');
     rejects({ MODELGATE_S3_URL: 's3://bucket', MODELGATE_S3_TIMEOUT_MS: '10s' }, 'MODELGATE_S3_TIMEOUT_MS');
     rejects({ MODELGATE_S3_URL: 's3://bucket', MODELGATE_S3_TIMEOUT_MS: '999' }, 'MODELGATE_S3_TIMEOUT_MS');
     rejects({ MODELGATE_S3_TIMEOUT_MS: '5000' }, 'MODELGATE_S3_TIMEOUT_MS');
   });
 
-  test('time limits for the database and the bucket: 30 s unless set', () => {
+  test('time limits: a request arrives within 300 s, a database statement or a silent bucket 30 s, unless set', () => {
+    assert.equal(loadConfig({}).requestTimeoutMs, 300_000);
+    assert.equal(loadConfig({ MODELGATE_REQUEST_TIMEOUT_MS: '20000' }).requestTimeoutMs, 20_000);
     assert.equal(loadConfig({}).databaseTimeoutMs, 30_000);
     assert.equal(loadConfig({ MODELGATE_DATABASE_TIMEOUT_MS: '5000' }).databaseTimeoutMs, 5_000);
     assert.equal(loadConfig({ MODELGATE_S3_URL: 's3://bucket' }).s3?.timeoutMs, 30_000);
