@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { ConfigError } from './config-error.ts';
+import { integerSetting } from './integer-setting.ts';
 import { inputSettingsFromEnv, type InputSettings } from './inputs/settings.ts';
 import { tlsFilesSetting, type TlsFiles } from './tls/settings.ts';
 import { s3SettingsFromEnv, type S3Settings } from './blobs/s3/s3-settings.ts';
@@ -145,15 +146,6 @@ export const DEFAULTS = {
 } as const satisfies Partial<Config>;
 
 type Env = Record<string, string | undefined>;
-
-function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
 
 /** Hours as a positive decimal (0.5 is half an hour); unset or empty: undefined, meaning off. */
 function optionalHoursSetting(env: Env, name: string, max: number): number | undefined {

@@ -5,6 +5,7 @@
  * S3-compatible servers of older releases refuse, and which copied each part in memory once more.
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DEFAULT_S3_TIMEOUT_MS } from './s3-settings.ts';
 
 /** Connecting never takes longer than this, whatever MODELGATE_S3_TIMEOUT_MS says. */
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
@@ -23,7 +24,7 @@ export interface S3ClientOptions extends Pick<S3ClientConfig, 'endpoint' | 'regi
  * fails the request as a TimeoutError, a storage fault (s3-errors.ts), after the SDK's retries.
  * No bound on a whole request: a large part on a slow link may take long while bytes move.
  */
-export function createS3Client({ timeoutMs = 30_000, ...options }: S3ClientOptions): S3Client {
+export function createS3Client({ timeoutMs = DEFAULT_S3_TIMEOUT_MS, ...options }: S3ClientOptions): S3Client {
   return new S3Client({
     ...options,
     requestHandler: { connectionTimeout: Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS), socketTimeout: timeoutMs },

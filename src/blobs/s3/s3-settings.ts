@@ -5,6 +5,7 @@
  * the SDK's default chain so that every deployment recipe written for it applies unchanged.
  */
 import { ConfigError } from '../../config-error.ts';
+import { integerSetting } from '../../integer-setting.ts';
 import { isSafeKey } from '../blob-store.ts';
 
 export interface S3Settings {
@@ -25,7 +26,8 @@ export interface S3Settings {
   timeoutMs: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** MODELGATE_S3_TIMEOUT_MS unset; also what createS3Client uses when not told (s3-client.ts). */
+export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -62,17 +64,6 @@ function publicBaseUrl(env: Env): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
-function timeoutMs(env: Env): number {
-  const raw = (env.MODELGATE_S3_TIMEOUT_MS ?? '').trim();
-  if (raw === '') return DEFAULT_TIMEOUT_MS;
-  const value = Number(raw);
-  // At least a second (a loaded bucket's first byte must fit), at most an hour.
-  if (!/^\d+$/.test(raw) || value < 1_000 || value > 3_600_000) {
-    throw new ConfigError('MODELGATE_S3_TIMEOUT_MS', `must be a whole number of milliseconds from 1000 to 3600000, got ${JSON.stringify(env.MODELGATE_S3_TIMEOUT_MS)}`);
-  }
-  return value;
-}
-
 /** Undefined when MODELGATE_S3_URL is unset: blobs then stay on local disk. */
 export function s3SettingsFromEnv(env: Env): S3Settings | undefined {
   const raw = (env.MODELGATE_S3_URL ?? '').trim();
@@ -82,5 +73,11 @@ export function s3SettingsFromEnv(env: Env): S3Settings | undefined {
     }
     return undefined;
   }
-  return { ...location(raw), forcePathStyle: flag(env, 'MODELGATE_S3_FORCE_PATH_STYLE'), publicBaseUrl: publicBaseUrl(env), timeoutMs: timeoutMs(env) };
+  return {
+    ...location(raw),
+    forcePathStyle: flag(env, 'MODELGATE_S3_FORCE_PATH_STYLE'),
+    publicBaseUrl: publicBaseUrl(env),
+    // At least a second (a loaded bucket's first byte must fit), at most an hour.
+    timeoutMs: integerSetting(env, 'MODELGATE_S3_TIMEOUT_MS', DEFAULT_S3_TIMEOUT_MS, 1_000, 3_600_000),
+  };
 }
